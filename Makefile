@@ -1,0 +1,144 @@
+# retrace — one build for everything.
+#
+#   make               build/lib/libretrace.so, build/bin/retrace-{record,replay,dump}, pyhooks
+#   make check         every test: format unit tests (Check), then end-to-end record/replay tests
+#   make check-asan    the unit tests again under AddressSanitizer and UBSan
+#   make demo          record an example program, replay it offline, show the outputs match
+#   make bench         ratios to native for record and replay
+#   make deps          install the Debian packages the build and tests need (as root)
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+PYTHON    ?= /usr/bin/python3
+B         := build
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CPPFLAGS  += -D_GNU_SOURCE -DRETRACE_VERSION='"$(VERSION)"' -I$(B)/gen -Iformat
+PIC       := -fPIC -fvisibility=hidden
+# Static TLS: the preloaded library is there from the start, and the per-thread state is read
+# on every wrapped call.
+LIBFLAGS  := $(PIC) -ftls-model=initial-exec -fno-stack-protector
+
+Q = @
+ifeq ($(V),1)
+Q =
+endif
+
+PROTO_SRC := format/retrace.proto
+PROTO_C   := $(B)/gen/retrace.pb-c.c
+PROTO_H   := $(B)/gen/retrace.pb-c.h
+
+FORMAT_SRC := $(wildcard format/*.c)
+FORMAT_OBJ := $(patsubst format/%.c,$(B)/obj/format/%.o,$(FORMAT_SRC)) $(B)/obj/format/retrace.pb-c.o
+INTERPOSE_SRC := $(wildcard interpose/*.c)
+INTERPOSE_OBJ := $(patsubst interpose/%.c,$(B)/obj/interpose/%.o,$(INTERPOSE_SRC))
+TOOLS     := retrace-record retrace-replay retrace-dump
+TOOL_COMMON := $(filter-out $(addprefix tools/,$(addsuffix .c,$(TOOLS))),$(wildcard tools/*.c))
+TOOL_COMMON_OBJ := $(patsubst tools/%.c,$(B)/obj/tools/%.o,$(TOOL_COMMON))
+
+PY_INCLUDES := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
+HAVE_PYHEADERS := $(if $(wildcard $(PY_INCLUDES)/Python.h),yes,)
+PYHOOKS   := $(if $(HAVE_PYHEADERS),$(B)/lib/python/_retrace.so,)
+
+all: $(B)/lib/libretrace.so $(addprefix $(B)/bin/,$(TOOLS)) $(PYHOOKS)
+
+$(PROTO_C) $(PROTO_H): $(PROTO_SRC)
+	@mkdir -p $(B)/gen
+	$(Q)protoc-c --proto_path=format --c_out=$(B)/gen $(PROTO_SRC)
+
+$(B)/obj/format/retrace.pb-c.o: $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LIBFLAGS) -c $< -o $@
+
+$(B)/obj/format/%.o: format/%.c $(PROTO_H) $(wildcard format/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LIBFLAGS) -msse4.2 -c $< -o $@
+
+$(B)/lib/libretrace-format.a: $(FORMAT_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/obj/interpose/%.o: interpose/%.c $(PROTO_H) $(wildcard interpose/*.h format/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LIBFLAGS) -Iinterpose -c $< -o $@
+
+$(B)/lib/libretrace.so: $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -o $@ $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a \
+		-Wl,-z,now -Wl,-z,nodelete \
+		-lprotobuf-c -ldl -lpthread
+
+$(B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itools -c $< -o $@
+
+$(B)/bin/%: $(B)/obj/tools/%.o $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $< $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a -lprotobuf-c
+
+$(B)/lib/python/_retrace.so: pyhooks/_retrace.c $(wildcard pyhooks/*.h interpose/pyhooks.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter -fPIC \
+		-I$(PY_INCLUDES) -Iinterpose -shared -o $@ $<
+
+# ---- tests --------------------------------------------------------------------------------
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+$(B)/tests/unit: $(UNIT_SRC) $(FORMAT_SRC) $(PROTO_C) $(wildcard format/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -msse4.2 -Itests/unit -o $@ \
+		$(UNIT_SRC) $(FORMAT_SRC) $(PROTO_C) -lprotobuf-c $(CHECK_LIBS)
+
+$(B)/tests/unit-asan: $(UNIT_SRC) $(FORMAT_SRC) $(PROTO_C) $(wildcard format/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(CPPFLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer $(WARN) -msse4.2 -Itests/unit -o $@ \
+		$(UNIT_SRC) $(FORMAT_SRC) $(PROTO_C) -lprotobuf-c $(CHECK_LIBS)
+
+check-unit: $(B)/tests/unit
+	$(Q)CK_FORK=yes $(B)/tests/unit
+
+check-asan: $(B)/tests/unit-asan
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CK_FORK=yes $(B)/tests/unit-asan
+
+check-e2e: all
+	$(Q)PYTHON=$(PYTHON) tests/e2e/run
+
+check: deps-check all check-unit check-asan check-e2e
+
+demo: deps-check all
+	$(Q)PYTHON=$(PYTHON) examples/demo.sh
+
+bench: deps-check all
+	$(Q)PYTHON=$(PYTHON) bench/run
+
+deps:
+	$(Q)scripts/install-deps
+
+# Installs what is missing (quietly, and only when missing) before the targets that need it.
+deps-check:
+	$(Q)scripts/install-deps --if-missing
+
+# ---- install --------------------------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/retrace/python
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0755 $(B)/lib/libretrace.so $(DESTDIR)$(PREFIX)/lib/libretrace.so
+	install -m 0755 $(addprefix $(B)/bin/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(PYHOOKS),install -m 0755 $(PYHOOKS) $(DESTDIR)$(PREFIX)/lib/retrace/python/)
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all check check-unit check-asan check-e2e demo bench deps deps-check install clean
+.SECONDARY:

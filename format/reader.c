@@ -1,0 +1,492 @@
+/* reader.c — the strict trace reader: trusts no byte of the file.
+ *
+ * Opening checks the prefix, every frame head, every commit CRC and the header; chunk events
+ * are decoded as a cursor reaches them, with every length and varint bounds-checked, so a
+ * corrupt, truncated or hostile file gives an error with an offset, never a crash.  Also used
+ * inside the replayed process, so memory comes only from the allocator the caller passes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trace.h"
+#include "wire.h"
+
+static int reader_error(struct trace_error *err, enum trace_status code, uint64_t offset,
+			const char *fmt, ...)
+{
+	if (err) {
+		err->code = code;
+		err->offset = offset;
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* NULL means malloc, as it does for protobuf-c's unpack functions. */
+static void *reader_alloc(ProtobufCAllocator *a, size_t n)
+{
+	return a ? a->alloc(a->allocator_data, n) : malloc(n);
+}
+
+static void reader_free(ProtobufCAllocator *a, void *p)
+{
+	if (!p)
+		return;
+	if (a)
+		a->free(a->allocator_data, p);
+	else
+		free(p);
+}
+
+struct frame_view {
+	uint32_t kind, reserved, used, crc;
+	uint64_t payload; /* offset */
+	uint64_t next;    /* offset of the following head */
+};
+
+static int is_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* 1: a well-formed committed frame at off; 0: not one. */
+static int frame_check(const uint8_t *data, size_t size, uint64_t off, struct frame_view *f)
+{
+	if (off + TRACE_FRAME_HEAD_SIZE > size)
+		return 0;
+	const uint8_t *h = data + off;
+	uint32_t w[4];
+	uint64_t commit;
+	memcpy(w, h, sizeof w);
+	memcpy(&commit, h + 16, sizeof commit);
+	if (w[0] != TRACE_FRAME_MAGIC || w[1] < TRACE_FRAME_HEADER || w[1] > TRACE_FRAME_TRAILER ||
+	    w[3] != 0 || (w[2] & 7u))
+		return 0;
+	f->kind = w[1];
+	f->reserved = w[2];
+	f->used = (uint32_t)commit;
+	f->crc = (uint32_t)(commit >> 32);
+	f->payload = off + TRACE_FRAME_HEAD_SIZE;
+	f->next = f->payload + f->reserved;
+	if (f->used > f->reserved || f->next > size)
+		return 0; /* trace.h: a frame that runs past the end of the file is torn */
+	if (commit == 0)
+		return 1; /* reserved, nothing committed yet */
+	uint32_t crc = trace_crc32c(trace_crc32c(0, h, 16), data + f->payload, f->used);
+	return crc == f->crc;
+}
+
+/* After a bad frame at off: is there any valid frame further on?  Looked for at every 8-aligned
+ * offset, because a damaged head's length cannot be trusted. */
+static int valid_frame_after(const uint8_t *data, size_t size, uint64_t off)
+{
+	struct frame_view f;
+	for (uint64_t o = off + 8; o + TRACE_FRAME_HEAD_SIZE <= size; o += 8) {
+		uint32_t magic;
+		memcpy(&magic, data + o, 4);
+		if (magic == TRACE_FRAME_MAGIC && frame_check(data, size, o, &f) && f.used)
+			return 1;
+	}
+	return 0;
+}
+
+/* Parse a chunk's leading tid and first_seq; the rest must be events. */
+static int chunk_prefix(const uint8_t *p, const uint8_t *end, struct trace_frame_ref *ref)
+{
+	int seen_tid = 0;
+	while (p < end) {
+		uint64_t tag, v;
+		const uint8_t *field = p;
+		if (wire_get_varint(&p, end, &tag) < 0)
+			return -1;
+		if (tag == WIRE_TAG(CHUNK_EVENTS, WIRE_LEN)) {
+			p = field;
+			break;
+		}
+		if (wire_get_varint(&p, end, &v) < 0)
+			return -1;
+		if (tag == WIRE_TAG(CHUNK_TID, WIRE_VARINT) && v <= UINT32_MAX) {
+			ref->tid = (uint32_t)v;
+			seen_tid = 1;
+		} else if (tag == WIRE_TAG(CHUNK_FIRST_SEQ, WIRE_VARINT)) {
+			ref->first_seq = v;
+		} else {
+			return -1;
+		}
+	}
+	if (!seen_tid || ref->tid == 0)
+		return -1;
+	ref->events = p;
+	ref->events_len = (uint32_t)(end - p);
+	return 0;
+}
+
+int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
+			  ProtobufCAllocator *alloc, struct trace_error *err)
+{
+	memset(r, 0, sizeof *r);
+	r->data = data;
+	r->size = size;
+	r->alloc = alloc;
+	const uint8_t *d = data;
+
+	if (size == 0)
+		return reader_error(err, TRACE_E_TRUNCATED, 0, "empty file (the recording never started)");
+	if (memcmp(d, TRACE_FILE_MAGIC, size < 8 ? size : 8) != 0)
+		return reader_error(err, TRACE_E_FOREIGN, 0, "not a retrace trace (no RETRACE signature)");
+	if (size < TRACE_PREFIX_SIZE)
+		return reader_error(err, TRACE_E_TRUNCATED, size, "truncated inside the file prefix");
+	uint32_t version, zero;
+	memcpy(&version, d + 8, 4);
+	memcpy(&zero, d + 12, 4);
+	if (version > TRACE_FORMAT_VERSION)
+		return reader_error(err, TRACE_E_VERSION, 8,
+				    "trace format version %u is newer than this retrace reads (%u); "
+				    "replay it with a newer retrace", version, TRACE_FORMAT_VERSION);
+	if (version == 0 || zero != 0)
+		return reader_error(err, TRACE_E_CORRUPT, 8, "damaged file prefix");
+
+	/* Count chunks first so one allocation holds them all. */
+	size_t cap = 0;
+	for (uint64_t off = TRACE_PREFIX_SIZE; off + TRACE_FRAME_HEAD_SIZE <= size;) {
+		struct frame_view f;
+		if (!frame_check(d, size, off, &f))
+			break;
+		cap += f.kind == TRACE_FRAME_CHUNK;
+		if (f.next <= off)
+			break;
+		off = f.next;
+	}
+	r->chunks = reader_alloc(alloc, (cap ? cap : 1) * sizeof *r->chunks);
+	if (!r->chunks)
+		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
+
+	uint64_t off = TRACE_PREFIX_SIZE;
+	int nframes = 0;
+	while (off + TRACE_FRAME_HEAD_SIZE <= size) {
+		struct frame_view f;
+		if (is_zero(d + off, TRACE_FRAME_HEAD_SIZE))
+			break; /* preallocated space the writer never used */
+		if (!frame_check(d, size, off, &f)) {
+			if (r->trailer || valid_frame_after(d, size, off)) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_CORRUPT, off,
+						    "damaged frame at offset %llu",
+						    (unsigned long long)off);
+			}
+			r->torn_offset = off;
+			break;
+		}
+		if (r->trailer) {
+			trace_reader_close(r);
+			return reader_error(err, TRACE_E_CORRUPT, off, "data after the trailer at offset %llu",
+					    (unsigned long long)off);
+		}
+		const uint8_t *payload = d + f.payload;
+		if (nframes == 0) {
+			if (f.kind != TRACE_FRAME_HEADER) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_CORRUPT, off, "the first frame is not a header");
+			}
+			if (f.used == 0) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_TRUNCATED, off,
+						    "the header was never completed (the recording died at once)");
+			}
+			r->header = retrace__header__unpack(alloc, f.used, payload);
+			if (!r->header) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_CORRUPT, f.payload, "undecodable header");
+			}
+			if (strcmp(r->header->magic, "retrace") != 0) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_FOREIGN, f.payload, "header is not a retrace header");
+			}
+			if (r->header->format_version > TRACE_FORMAT_VERSION) {
+				uint32_t v = r->header->format_version;
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_VERSION, f.payload,
+						    "trace format version %u is newer than this retrace reads (%u); "
+						    "replay it with a newer retrace", v, TRACE_FORMAT_VERSION);
+			}
+		} else if (f.kind == TRACE_FRAME_HEADER) {
+			trace_reader_close(r);
+			return reader_error(err, TRACE_E_CORRUPT, off, "a second header at offset %llu",
+					    (unsigned long long)off);
+		} else if (f.kind == TRACE_FRAME_CHUNK) {
+			if (f.used) {
+				struct trace_frame_ref *ref = &r->chunks[r->nchunks];
+				memset(ref, 0, sizeof *ref);
+				ref->offset = f.payload;
+				ref->kind = f.kind;
+				ref->used = f.used;
+				if (r->nchunks >= cap || chunk_prefix(payload, payload + f.used, ref) < 0) {
+					trace_reader_close(r);
+					return reader_error(err, TRACE_E_CORRUPT, f.payload,
+							    "damaged chunk at offset %llu",
+							    (unsigned long long)off);
+				}
+				r->nchunks++;
+				r->events_upper += ref->events_len;
+			}
+		} else if (f.used) {
+			r->trailer = retrace__trailer__unpack(alloc, f.used, payload);
+			if (!r->trailer) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_CORRUPT, f.payload, "undecodable trailer");
+			}
+		}
+		nframes++;
+		off = f.next;
+	}
+	/* A head cut short by the end of the file is a torn tail too (zeros are unused space). */
+	if (!r->torn_offset && off < size && off + TRACE_FRAME_HEAD_SIZE > size &&
+	    !is_zero(d + off, size - off))
+		r->torn_offset = off;
+	if (!r->header) {
+		uint64_t at = r->torn_offset ? r->torn_offset : TRACE_PREFIX_SIZE;
+		trace_reader_close(r);
+		return reader_error(err, TRACE_E_TRUNCATED, at,
+				    "the file ends before its header is complete");
+	}
+
+	/* Distinct thread ids, ascending (insertion sort: few threads). */
+	r->tids = reader_alloc(alloc, (r->nchunks ? r->nchunks : 1) * sizeof *r->tids);
+	if (!r->tids) {
+		trace_reader_close(r);
+		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
+	}
+	for (size_t i = 0; i < r->nchunks; i++) {
+		uint32_t t = r->chunks[i].tid;
+		size_t j = 0;
+		while (j < r->ntids && r->tids[j] < t)
+			j++;
+		if (j < r->ntids && r->tids[j] == t)
+			continue;
+		memmove(r->tids + j + 1, r->tids + j, (r->ntids - j) * sizeof *r->tids);
+		r->tids[j] = t;
+		r->ntids++;
+	}
+	return 0;
+}
+
+int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAllocator *alloc,
+			   struct trace_error *err)
+{
+	memset(r, 0, sizeof *r);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return reader_error(err, TRACE_E_IO, 0, "cannot open: %s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		close(fd);
+		return reader_error(err, TRACE_E_IO, 0, "%s",
+				    S_ISREG(st.st_mode) ? strerror(e) : "not a regular file");
+	}
+	const void *data = "";
+	if (st.st_size > 0) {
+		data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (data == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			return reader_error(err, TRACE_E_IO, 0, "cannot map: %s", strerror(e));
+		}
+	}
+	close(fd);
+	if (trace_reader_open_mem(r, data, (size_t)st.st_size, alloc, err) < 0) {
+		if (st.st_size > 0)
+			munmap((void *)data, (size_t)st.st_size);
+		return -1;
+	}
+	r->own_mapping = st.st_size > 0;
+	return 0;
+}
+
+void trace_reader_close(struct trace_reader *r)
+{
+	if (r->header)
+		retrace__header__free_unpacked(r->header, r->alloc);
+	if (r->trailer)
+		retrace__trailer__free_unpacked(r->trailer, r->alloc);
+	reader_free(r->alloc, r->chunks);
+	reader_free(r->alloc, r->tids);
+	if (r->own_mapping)
+		munmap((void *)r->data, r->size);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- cursors ------------------------------------------------------------------------------ */
+
+static int cursor_enter_chunk(struct trace_cursor *c)
+{
+	const struct trace_reader *r = c->r;
+	while (c->chunk < r->nchunks && r->chunks[c->chunk].tid != c->tid)
+		c->chunk++;
+	if (c->chunk >= r->nchunks)
+		return 0;
+	const struct trace_frame_ref *ref = &r->chunks[c->chunk];
+	c->pos = ref->events;
+	c->end = ref->events + ref->events_len;
+	c->next_seq = ref->first_seq;
+	memset(&c->values, 0, sizeof c->values);
+	return 1;
+}
+
+int trace_cursor_init(struct trace_cursor *c, const struct trace_reader *r, uint32_t tid,
+		      struct trace_error *err)
+{
+	memset(c, 0, sizeof *c);
+	c->r = r;
+	c->tid = tid;
+	if (tid != 0) {
+		if (!cursor_enter_chunk(c))
+			c->pos = c->end = NULL;
+		return 0;
+	}
+	c->nsubs = r->ntids;
+	if (!c->nsubs)
+		return 0;
+	c->subs = reader_alloc(r->alloc, c->nsubs * sizeof *c->subs);
+	c->heads = reader_alloc(r->alloc, c->nsubs * sizeof *c->heads);
+	c->has_head = reader_alloc(r->alloc, c->nsubs * sizeof *c->has_head);
+	if (!c->subs || !c->heads || !c->has_head) {
+		trace_cursor_free(c);
+		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
+	}
+	for (size_t i = 0; i < c->nsubs; i++) {
+		trace_cursor_init(&c->subs[i], r, r->tids[i], err);
+		c->has_head[i] = -2; /* not fetched yet */
+	}
+	return 0;
+}
+
+void trace_cursor_free(struct trace_cursor *c)
+{
+	if (c->r) {
+		reader_free(c->r->alloc, c->subs);
+		reader_free(c->r->alloc, c->heads);
+		reader_free(c->r->alloc, c->has_head);
+	}
+	c->subs = NULL;
+	c->heads = NULL;
+	c->has_head = NULL;
+}
+
+static int decode_event(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)
+{
+	const struct trace_reader *r = c->r;
+	const uint8_t *p = c->pos, *end = c->end;
+	uint64_t at = (uint64_t)(p - r->data);
+	uint64_t tag, len, v, gap = 0;
+	int64_t stored = 0;
+
+	if (wire_get_varint(&p, end, &tag) < 0 || tag != WIRE_TAG(CHUNK_EVENTS, WIRE_LEN) ||
+	    wire_get_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p))
+		return reader_error(err, TRACE_E_CORRUPT, at, "damaged event at offset %llu",
+				    (unsigned long long)at);
+	const uint8_t *body_end = p + len;
+	memset(ev, 0, sizeof *ev);
+	while (p < body_end) {
+		if (wire_get_varint(&p, body_end, &tag) < 0)
+			goto bad;
+		uint32_t field = (uint32_t)(tag >> 3), type = (uint32_t)(tag & 7);
+		if (type == WIRE_VARINT) {
+			if (wire_get_varint(&p, body_end, &v) < 0)
+				goto bad;
+			switch (field) {
+			case EVENT_CALL:
+				if (v > UINT32_MAX)
+					goto bad;
+				ev->call = (uint32_t)v;
+				break;
+			case EVENT_SEQ_GAP: gap = v; break;
+			case EVENT_ARG0: ev->arg0 = wire_unzigzag(v); break;
+			case EVENT_ARG1: ev->arg1 = wire_unzigzag(v); break;
+			case EVENT_ARG2: ev->arg2 = wire_unzigzag(v); break;
+			case EVENT_RESULT: ev->result = wire_unzigzag(v); break;
+			case EVENT_ERR: ev->err = (int32_t)(int64_t)v; break;
+			case EVENT_VALUE: stored = wire_unzigzag(v); break;
+			default: goto bad;
+			}
+		} else if (type == WIRE_LEN && (field == EVENT_DATA || field == EVENT_HASH)) {
+			if (wire_get_varint(&p, body_end, &v) < 0 || v > (uint64_t)(body_end - p))
+				goto bad;
+			if (field == EVENT_DATA) {
+				ev->data = p;
+				ev->data_len = (uint32_t)v;
+			} else {
+				ev->hash = p;
+				ev->hash_len = (uint32_t)v;
+			}
+			p += v;
+		} else {
+			goto bad;
+		}
+	}
+	if (gap > UINT64_MAX - c->next_seq)
+		goto bad;
+	ev->seq = c->next_seq + gap;
+	ev->tid = c->tid;
+	int slot = trace_value_slot(ev->call, ev->arg0);
+	if (slot >= 0) {
+		ev->value = (int64_t)((uint64_t)c->values.last[slot] + (uint64_t)stored);
+		c->values.last[slot] = ev->value;
+	} else {
+		ev->value = stored;
+	}
+	c->next_seq = ev->seq + 1;
+	c->pos = body_end;
+	return 1;
+bad:
+	return reader_error(err, TRACE_E_CORRUPT, at, "damaged event at offset %llu",
+			    (unsigned long long)at);
+}
+
+static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)
+{
+	while (c->pos == c->end) {
+		if (!c->pos)
+			return 0;
+		c->chunk++;
+		if (!cursor_enter_chunk(c)) {
+			c->pos = c->end = NULL;
+			return 0;
+		}
+	}
+	return decode_event(c, ev, err);
+}
+
+int trace_cursor_next(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)
+{
+	if (c->tid != 0)
+		return cursor_next_thread(c, ev, err);
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < c->nsubs; i++) {
+		if (c->has_head[i] == -2) {
+			c->has_head[i] = cursor_next_thread(&c->subs[i], &c->heads[i], err);
+			if (c->has_head[i] < 0)
+				return -1;
+		}
+		if (c->has_head[i] == 1 && (best == SIZE_MAX || c->heads[i].seq < c->heads[best].seq))
+			best = i;
+	}
+	if (best == SIZE_MAX)
+		return 0;
+	*ev = c->heads[best];
+	c->has_head[best] = -2;
+	return 1;
+}

@@ -1,0 +1,219 @@
+/* trace.h — the public API of the trace format library (libretrace-format.a).
+ *
+ * The writer appends to a trace through a shared file mapping so that whatever a process logged
+ * survives its SIGKILL or SIGSEGV; the reader trusts nothing in the file.  retrace.proto is the
+ * description of every field; this header is the byte layout around it and the C interface.
+ *
+ * File layout (all integers little-endian):
+ *   0   prefix  "RETRACE\n" | u32 format_version | u32 0                     (16 bytes)
+ *   16  frames  head {u32 TRACE_FRAME_MAGIC, u32 kind, u32 reserved, u32 0, u64 commit}
+ *               followed by `reserved` payload bytes; heads are 8-aligned.
+ *   The first frame is the HEADER.  CHUNK frames follow, and a TRAILER ends a trace whose process
+ *   exited.  An all-zero head ends the frames (space the writer preallocated but never used).
+ *   commit = (u64)crc << 32 | used, where crc = CRC32C over the head's first 16 bytes then
+ *   payload[0..used).  The writer stores commit last, in one aligned 8-byte store, after the
+ *   payload bytes it covers: a frame is valid up to the last complete event or not at all.
+ *
+ * Torn tail: a frame whose commit does not check out, or which runs past the end of the file,
+ * is ignored when nothing valid follows it (the process or machine died while writing); with
+ * anything valid after it the file is corrupt.
+ */
+#ifndef RETRACE_FORMAT_TRACE_H
+#define RETRACE_FORMAT_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "retrace.pb-c.h"
+
+#define TRACE_FILE_MAGIC "RETRACE\n"
+#define TRACE_FORMAT_VERSION 1u
+#define TRACE_PREFIX_SIZE 16u
+#define TRACE_FRAME_MAGIC 0x52465452u /* "RTFR" */
+#define TRACE_FRAME_HEAD_SIZE 24u
+#define TRACE_HASH_SIZE 16u /* BLAKE2b-128 */
+
+enum trace_frame_kind {
+	TRACE_FRAME_HEADER = 1,
+	TRACE_FRAME_CHUNK = 2,
+	TRACE_FRAME_TRAILER = 3,
+};
+
+/* Why a trace could not be read.  The tools map these to exit statuses (see man/retrace.5). */
+enum trace_status {
+	TRACE_OK = 0,
+	TRACE_E_IO,        /* the file could not be opened or read */
+	TRACE_E_FOREIGN,   /* not a retrace trace at all */
+	TRACE_E_VERSION,   /* written by a newer retrace (format version too high) */
+	TRACE_E_TRUNCATED, /* ends before its header is complete */
+	TRACE_E_CORRUPT,   /* damaged: bad checksum, bad length, undecodable field */
+	TRACE_E_NOMEM,     /* the reader's allocator ran out */
+	TRACE_E_FULL,      /* the writer could not grow the file (disk full, quota, size limit) */
+};
+
+struct trace_error {
+	enum trace_status code;
+	uint64_t offset; /* file offset the problem was found at, when it has one */
+	char msg[256];   /* one line, no trailing newline, never prefixed */
+};
+
+const char *trace_status_name(enum trace_status code);
+
+/* ---------------------------------------------------------------------------------------------
+ * Decoded events.  Pointers point into the reader's mapping and live as long as the reader.
+ */
+struct trace_event {
+	uint32_t call; /* Retrace__Call */
+	uint32_t tid;
+	uint64_t seq;
+	int64_t arg0, arg1, arg2;
+	int64_t result;
+	int32_t err;
+	int64_t value; /* absolute: the delta coding is undone */
+	const uint8_t *data;
+	uint32_t data_len;
+	const uint8_t *hash;
+	uint32_t hash_len;
+};
+
+/* Delta-coding state for Event.value; one per chunk, reset when a chunk begins. */
+#define TRACE_VALUE_SLOTS 18
+struct trace_value_state {
+	int64_t last[TRACE_VALUE_SLOTS];
+};
+
+/* The slot an event's value is delta-coded in, or -1 when it is stored plain. */
+int trace_value_slot(uint32_t call, int64_t arg0);
+
+/* ---------------------------------------------------------------------------------------------
+ * Writer.  Used by libretrace inside the recorded process, so it never calls malloc or stdio;
+ * all its memory is the caller's struct and the file mapping.  Thread-safe: chunk reservation
+ * and file growth take the writer's lock, appending to an own chunk takes nothing.
+ */
+struct trace_writer {
+	int fd;
+	uint8_t *map;        /* the file is mapped at map[0..mapped) */
+	size_t map_reserve;  /* address space reserved at map (PROT_NONE beyond mapped) */
+	size_t mapped;       /* bytes of the file allocated on disk and mapped */
+	size_t grow_step;    /* the file grows by at least this much at a time */
+	size_t end;          /* next free offset (protected by lock) */
+	int lock;            /* futex word */
+	int failed;          /* set once growing failed: nothing more is written */
+	struct trace_error error;
+};
+
+/* A thread's open chunk.  Owned by one thread; nobody else touches it. */
+struct trace_chunk {
+	uint8_t *head;   /* frame head in the mapping, NULL when no chunk is open */
+	uint8_t *payload;
+	uint32_t used;   /* payload bytes committed */
+	uint32_t cap;    /* payload bytes reserved */
+	uint32_t crc;    /* running CRC32C over head[0..16) and payload[0..used) */
+	uint32_t tid;
+	uint64_t first_seq;
+	uint64_t last_seq;
+	struct trace_value_state values;
+};
+
+/* Open a new trace on an empty, writable fd.  map_at: where to map the file (MAP_FIXED inside a
+ * PROT_NONE reservation of map_reserve bytes the writer makes there), or NULL for anywhere.
+ * Writes the prefix.  Returns 0, or -1 with w->error set. */
+int trace_writer_open(struct trace_writer *w, int fd, void *map_at, size_t map_reserve,
+		      size_t grow_step);
+
+/* Write the HEADER frame; call once, right after open. */
+int trace_writer_put_header(struct trace_writer *w, const Retrace__Header *h);
+
+/* Append one event to the thread's chunk c, opening a new chunk (of at least chunk_size payload
+ * bytes, more when the event needs it) when c has none or no room.  The event is durable when this
+ * returns 0.  -1: the writer failed (w->error says why); the event is not in the trace. */
+int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
+			const struct trace_event *ev);
+
+/* Write the TRAILER frame and trim the file to its used length.  The writer stays open. */
+int trace_writer_put_trailer(struct trace_writer *w, const Retrace__Trailer *t);
+
+/* Bytes of the file in use (prefix + frames), i.e. the size a trimmed trace has. */
+size_t trace_writer_size(const struct trace_writer *w);
+
+/* ---------------------------------------------------------------------------------------------
+ * Reader.  Validates the prefix, every frame head and every commit checksum when it opens;
+ * events are decoded (strictly) as a cursor reaches them.  Memory comes from the allocator
+ * given (NULL: protobuf-c's default, i.e. malloc).
+ */
+struct trace_frame_ref {
+	uint64_t offset;       /* of the payload in the file */
+	uint32_t kind;
+	uint32_t used;         /* payload length */
+	uint32_t tid;          /* CHUNK: its thread */
+	uint64_t first_seq;    /* CHUNK: its first_seq */
+	const uint8_t *events; /* CHUNK: the events field region, after tid/first_seq */
+	uint32_t events_len;
+};
+
+struct trace_reader {
+	const uint8_t *data;
+	size_t size;
+	int own_mapping;           /* opened by trace_reader_open_file: unmap on close */
+	ProtobufCAllocator *alloc;
+	Retrace__Header *header;
+	Retrace__Trailer *trailer; /* NULL: the process did not exit cleanly */
+	struct trace_frame_ref *chunks; /* CHUNK frames in file order */
+	size_t nchunks;
+	uint32_t *tids;            /* distinct thread ids, ascending */
+	size_t ntids;
+	uint64_t torn_offset;      /* nonzero: a torn tail starting here was ignored */
+	uint64_t events_upper;     /* sum of chunk payload sizes; for sizing, not a count */
+};
+
+int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
+			  ProtobufCAllocator *alloc, struct trace_error *err);
+int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAllocator *alloc,
+			   struct trace_error *err);
+void trace_reader_close(struct trace_reader *r);
+
+/* Iterates the events of one thread in order (tid != 0), or of all threads merged into global
+ * sequence order (tid == 0). */
+struct trace_cursor {
+	const struct trace_reader *r;
+	uint32_t tid;
+	size_t chunk;     /* index into r->chunks of the current chunk; r->nchunks when done */
+	const uint8_t *pos, *end;
+	uint64_t next_seq;
+	struct trace_value_state values;
+	/* merged iteration (tid == 0): one sub-cursor per thread, the next event of each */
+	struct trace_cursor *subs;
+	struct trace_event *heads;
+	int *has_head;
+	size_t nsubs;
+};
+
+int trace_cursor_init(struct trace_cursor *c, const struct trace_reader *r, uint32_t tid,
+		      struct trace_error *err);
+/* 1: *ev holds the next event; 0: no more; -1: the trace is corrupt here (err says where). */
+int trace_cursor_next(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err);
+void trace_cursor_free(struct trace_cursor *c);
+
+/* ---------------------------------------------------------------------------------------------
+ * Names, for messages and retrace-dump: "clock_gettime", … ("call#N" for unknown numbers, into
+ * a static buffer). */
+const char *trace_call_name(uint32_t call);
+
+/* CRC32C (Castagnoli), extendable: crc = trace_crc32c(crc, more, n), starting from 0. */
+uint32_t trace_crc32c(uint32_t crc, const void *data, size_t n);
+
+/* BLAKE2b with a 16-byte digest, for hashes of written bytes and paths. */
+void trace_hash(const void *data, size_t n, uint8_t out[TRACE_HASH_SIZE]);
+struct trace_hash_state {
+	uint64_t h[8];
+	uint64_t t[2];
+	uint8_t buf[128];
+	size_t buflen;
+};
+void trace_hash_init(struct trace_hash_state *s);
+void trace_hash_update(struct trace_hash_state *s, const void *data, size_t n);
+void trace_hash_final(struct trace_hash_state *s, uint8_t out[TRACE_HASH_SIZE]);
+
+#endif

@@ -1,0 +1,285 @@
+/* writer.c — appends a trace through a shared file mapping, crash-consistently.
+ *
+ * Events go straight into a MAP_SHARED mapping of the trace file, so they are in the page cache
+ * the moment they are written: a SIGKILL or a segfault loses nothing that was committed.  Each
+ * thread appends to its own chunk without locking; a chunk's commit word (length and CRC of all
+ * it holds) is stored last, in one aligned 8-byte store, after every event.  Runs inside the
+ * recorded process: no malloc, no stdio, and errno is left as it was found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "trace.h"
+#include "wire.h"
+
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+
+static void writer_lock(struct trace_writer *w)
+{
+	/* Contended only when two threads open a chunk at once: a spin with yields is enough. */
+	while (__atomic_exchange_n(&w->lock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void writer_unlock(struct trace_writer *w)
+{
+	__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
+}
+
+static int writer_fail(struct trace_writer *w, enum trace_status code, int err, const char *what)
+{
+	w->failed = 1;
+	w->error.code = code;
+	w->error.offset = w->end;
+	/* snprintf does not allocate for these formats; strerror_r would, so use the name table */
+	snprintf(w->error.msg, sizeof w->error.msg, "%s: %s", what, strerrordesc_np(err));
+	return -1;
+}
+
+/* Make the file at least `need` bytes long, allocated on disk and mapped.  Blocks are allocated
+ * now (posix_fallocate) rather than on first touch: a full disk must be an error here, not a
+ * SIGBUS in the middle of the program. */
+static int writer_grow(struct trace_writer *w, size_t need)
+{
+	size_t step = w->mapped < w->grow_step ? w->grow_step : w->mapped;
+	if (step > 64u << 20)
+		step = 64u << 20;
+	size_t target = w->mapped + step;
+	while (target < need)
+		target += step;
+	if (target > w->map_reserve)
+		return writer_fail(w, TRACE_E_FULL, EFBIG, "trace larger than the space reserved for it");
+	int err = posix_fallocate(w->fd, (off_t)w->mapped, (off_t)(target - w->mapped));
+	if (err)
+		return writer_fail(w, TRACE_E_FULL, err, "cannot grow the trace file");
+	void *p = mmap(w->map + w->mapped, target - w->mapped, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, w->fd, (off_t)w->mapped);
+	if (p == MAP_FAILED)
+		return writer_fail(w, TRACE_E_IO, errno, "cannot map the trace file");
+	w->mapped = target;
+	return 0;
+}
+
+/* Reserve a frame with `payload` bytes and write its head (commit 0: nothing in it yet).  Under
+ * the lock, so frames appear in the file in reservation order with no gap: if the process dies
+ * here, only the very last frame can be incomplete. */
+static uint8_t *writer_reserve(struct trace_writer *w, uint32_t kind, size_t payload)
+{
+	size_t size = ALIGN8(TRACE_FRAME_HEAD_SIZE + payload);
+	uint8_t *head = NULL;
+	writer_lock(w);
+	if (!w->failed && (w->end + size <= w->mapped || writer_grow(w, w->end + size) == 0)) {
+		head = w->map + w->end;
+		uint32_t h[4] = { TRACE_FRAME_MAGIC, kind, (uint32_t)(size - TRACE_FRAME_HEAD_SIZE), 0 };
+		memcpy(head, h, sizeof h);
+		w->end += size;
+	}
+	writer_unlock(w);
+	return head;
+}
+
+static inline void frame_commit(uint8_t *head, uint32_t used, uint32_t crc)
+{
+	/* Payload stores must not move after this: on x86 stores are not reordered with each
+	 * other, so a compiler barrier (the release) is all it takes. */
+	__atomic_store_n((uint64_t *)(head + 16), (uint64_t)crc << 32 | used, __ATOMIC_RELEASE);
+}
+
+int trace_writer_open(struct trace_writer *w, int fd, void *map_at, size_t map_reserve,
+		      size_t grow_step)
+{
+	int saved = errno;
+	memset(w, 0, sizeof *w);
+	w->fd = fd;
+	w->map_reserve = map_reserve;
+	w->grow_step = grow_step < 65536 ? 65536 : grow_step;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	if (map_at)
+		flags |= MAP_FIXED_NOREPLACE;
+	void *p = mmap(map_at, map_reserve, PROT_NONE, flags, -1, 0);
+	if (p == MAP_FAILED || (map_at && p != map_at)) {
+		writer_fail(w, TRACE_E_IO, p == MAP_FAILED ? errno : EEXIST,
+			    "cannot reserve address space for the trace");
+		errno = saved;
+		return -1;
+	}
+	w->map = p;
+	if (writer_grow(w, TRACE_PREFIX_SIZE) < 0) {
+		errno = saved;
+		return -1;
+	}
+	memcpy(w->map, TRACE_FILE_MAGIC, 8);
+	uint32_t v[2] = { TRACE_FORMAT_VERSION, 0 };
+	memcpy(w->map + 8, v, sizeof v);
+	w->end = TRACE_PREFIX_SIZE;
+	errno = saved;
+	return 0;
+}
+
+static int writer_put_message(struct trace_writer *w, uint32_t kind, const ProtobufCMessage *m)
+{
+	int saved = errno;
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *head = writer_reserve(w, kind, n);
+	if (!head) {
+		errno = saved;
+		return -1;
+	}
+	protobuf_c_message_pack(m, head + TRACE_FRAME_HEAD_SIZE);
+	uint32_t crc = trace_crc32c(trace_crc32c(0, head, 16), head + TRACE_FRAME_HEAD_SIZE, n);
+	frame_commit(head, (uint32_t)n, crc);
+	errno = saved;
+	return 0;
+}
+
+int trace_writer_put_header(struct trace_writer *w, const Retrace__Header *h)
+{
+	return writer_put_message(w, TRACE_FRAME_HEADER, &h->base);
+}
+
+int trace_writer_put_trailer(struct trace_writer *w, const Retrace__Trailer *t)
+{
+	int saved = errno;
+	int r = writer_put_message(w, TRACE_FRAME_TRAILER, &t->base);
+	writer_lock(w);
+	if (r == 0) {
+		/* Nothing may follow a trailer: later chunk reservations fail quietly. */
+		w->failed = 1;
+		w->error.code = TRACE_OK;
+		/* Give back the preallocated tail; nothing maps into it again. */
+		if (ftruncate(w->fd, (off_t)w->end) < 0) {
+			/* harmless: the reader stops at the first all-zero head */
+		}
+	}
+	writer_unlock(w);
+	errno = saved;
+	return r;
+}
+
+size_t trace_writer_size(const struct trace_writer *w)
+{
+	return w->end;
+}
+
+/* The fields of one event, except data and hash, into buf.  Returns the length. */
+static size_t encode_event_fields(uint8_t *buf, const struct trace_event *ev, uint64_t seq_gap,
+				  int64_t stored_value)
+{
+	size_t n = 0;
+	if (ev->call) {
+		buf[n++] = WIRE_TAG(EVENT_CALL, WIRE_VARINT);
+		n += wire_put_varint(buf + n, ev->call);
+	}
+	if (seq_gap) {
+		buf[n++] = WIRE_TAG(EVENT_SEQ_GAP, WIRE_VARINT);
+		n += wire_put_varint(buf + n, seq_gap);
+	}
+	const int64_t sints[4] = { ev->arg0, ev->arg1, ev->arg2, ev->result };
+	for (int i = 0; i < 4; i++) {
+		if (sints[i]) {
+			buf[n++] = WIRE_TAG(EVENT_ARG0 + i, WIRE_VARINT);
+			n += wire_put_varint(buf + n, wire_zigzag(sints[i]));
+		}
+	}
+	if (ev->err) {
+		/* int32: protobuf sign-extends negative values to 64 bits */
+		buf[n++] = WIRE_TAG(EVENT_ERR, WIRE_VARINT);
+		n += wire_put_varint(buf + n, (uint64_t)(int64_t)ev->err);
+	}
+	if (stored_value) {
+		buf[n++] = WIRE_TAG(EVENT_VALUE, WIRE_VARINT);
+		n += wire_put_varint(buf + n, wire_zigzag(stored_value));
+	}
+	return n;
+}
+
+/* Open a new chunk for c's thread starting at sequence number seq. */
+static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t payload, uint64_t seq)
+{
+	uint8_t *head = writer_reserve(w, TRACE_FRAME_CHUNK, payload);
+	if (!head)
+		return -1;
+	c->head = head;
+	c->payload = head + TRACE_FRAME_HEAD_SIZE;
+	c->cap = *(uint32_t *)(head + 8);
+	c->first_seq = seq;
+	c->last_seq = seq - 1;
+	memset(&c->values, 0, sizeof c->values);
+	size_t n = 0;
+	c->payload[n++] = WIRE_TAG(CHUNK_TID, WIRE_VARINT);
+	n += wire_put_varint(c->payload + n, c->tid);
+	c->payload[n++] = WIRE_TAG(CHUNK_FIRST_SEQ, WIRE_VARINT);
+	n += wire_put_varint(c->payload + n, seq);
+	c->used = (uint32_t)n;
+	c->crc = trace_crc32c(trace_crc32c(0, head, 16), c->payload, n);
+	frame_commit(head, c->used, c->crc);
+	return 0;
+}
+
+int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
+			const struct trace_event *ev)
+{
+	/* Fields other than data and hash take at most 1 + 10 bytes each, 9 of them. */
+	enum { FIELDS_MAX = 9 * (1 + WIRE_VARINT_MAX), CHUNK_PREFIX_MAX = 2 * (1 + WIRE_VARINT_MAX) };
+	size_t blobs = (ev->data_len ? 1 + WIRE_VARINT_MAX + (size_t)ev->data_len : 0) +
+		       (ev->hash_len ? 1 + wire_varint_size(ev->hash_len) + (size_t)ev->hash_len : 0);
+	size_t worst = 1 + WIRE_VARINT_MAX + FIELDS_MAX + blobs;
+
+	if (!c->head || c->used + worst > c->cap || ev->seq <= c->last_seq) {
+		if (w->failed)
+			return -1;
+		size_t payload = worst + CHUNK_PREFIX_MAX;
+		if (payload < chunk_size)
+			payload = chunk_size;
+		if (payload > UINT32_MAX - 64) {
+			int saved = errno;
+			writer_fail(w, TRACE_E_FULL, EFBIG, "event too large for a trace chunk");
+			errno = saved;
+			return -1;
+		}
+		int saved = errno;
+		int r = chunk_open(w, c, (uint32_t)payload, ev->seq);
+		errno = saved;
+		if (r < 0)
+			return -1;
+	}
+
+	int64_t stored = ev->value;
+	int slot = trace_value_slot(ev->call, ev->arg0);
+	if (slot >= 0) {
+		stored = (int64_t)((uint64_t)ev->value - (uint64_t)c->values.last[slot]);
+		c->values.last[slot] = ev->value;
+	}
+	uint8_t fields[FIELDS_MAX];
+	size_t nf = encode_event_fields(fields, ev, ev->seq - c->last_seq - 1, stored);
+	size_t body = nf + blobs - (ev->data_len ? WIRE_VARINT_MAX - wire_varint_size(ev->data_len) : 0);
+
+	uint8_t *start = c->payload + c->used, *p = start;
+	*p++ = WIRE_TAG(CHUNK_EVENTS, WIRE_LEN);
+	p += wire_put_varint(p, body);
+	memcpy(p, fields, nf);
+	p += nf;
+	if (ev->data_len) {
+		*p++ = WIRE_TAG(EVENT_DATA, WIRE_LEN);
+		p += wire_put_varint(p, ev->data_len);
+		memcpy(p, ev->data, ev->data_len);
+		p += ev->data_len;
+	}
+	if (ev->hash_len) {
+		*p++ = WIRE_TAG(EVENT_HASH, WIRE_LEN);
+		p += wire_put_varint(p, ev->hash_len);
+		memcpy(p, ev->hash, ev->hash_len);
+		p += ev->hash_len;
+	}
+	size_t n = (size_t)(p - start);
+	c->crc = trace_crc32c(c->crc, start, n);
+	c->used += (uint32_t)n;
+	c->last_seq = ev->seq;
+	frame_commit(c->head, c->used, c->crc);
+	return 0;
+}

@@ -1,0 +1,398 @@
+/* core.c — start-up, the event core, and the end of a recording or replay.
+ *
+ * The constructor decides the mode, turns ASLR off (re-executing if it has to), hides RETRACE_*
+ * from the program, opens the trace and writes (record) or checks (replay) its header.  Events
+ * get a global sequence number and a logical thread id; each thread appends to (record) or reads
+ * from (replay) its own stream of the trace.  See rt.h for the invariants this file keeps.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "rt.h"
+
+extern char **environ;
+
+__thread struct rt_thread rt_self __attribute__((tls_model("initial-exec")));
+unsigned rt_on;
+enum rt_mode rt_mode;
+
+int rt_status_fd = -1;
+static int rt_trace_fd = -1;
+static struct trace_writer rt_writer;
+static struct trace_reader rt_reader;
+static uint64_t rt_seq = 1;       /* record: next sequence number */
+static uint32_t rt_next_tid = 1;  /* the main thread attaches first, in the constructor */
+static pid_t rt_pid;              /* the real pid of the process being recorded or replayed */
+static pid_t rt_pid_recorded;
+static int rt_finished;
+static int rt_write_bytes;
+static char rt_stopped[256];      /* record: why recording stopped early, if it did */
+static uint64_t rt_stopped_seq;
+static int64_t rt_clock_last[16]; /* replay: last value handed out per clock id */
+
+#define RT_CHUNK_SIZE (64u * 1024u)
+
+static void rt_thread_attach(struct rt_thread *t)
+{
+	t->tid = __atomic_fetch_add(&rt_next_tid, 1, __ATOMIC_SEQ_CST);
+	t->chunk.tid = t->tid;
+	if (rt_mode == RT_MODE_REPLAY)
+		trace_cursor_init(&t->cursor, &rt_reader, t->tid, NULL);
+}
+
+pid_t rt_recorded_pid(void)
+{
+	return rt_pid_recorded;
+}
+
+pid_t rt_real_pid(void)
+{
+	return (pid_t)REAL(syscall)(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+
+/* ---- record ------------------------------------------------------------------------------- */
+
+static void rt_record_failed(uint64_t seq)
+{
+	/* First failure only: later events of other threads fail quietly. */
+	if (__atomic_exchange_n(&rt_on, 0, __ATOMIC_SEQ_CST) == 0)
+		return;
+	rt_stopped_seq = seq;
+	snprintf(rt_stopped, sizeof rt_stopped, "%s", rt_writer.error.msg);
+	rt_msg("recording stopped at event #%llu: %s; the trace holds every event before it, "
+	       "and the program goes on unrecorded", (unsigned long long)seq, rt_writer.error.msg);
+}
+
+void rt_record(struct trace_event *ev)
+{
+	struct rt_thread *t = &rt_self;
+	if (RT_UNLIKELY(!t->tid))
+		rt_thread_attach(t);
+	ev->tid = t->tid;
+	ev->seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
+		rt_record_failed(ev->seq);
+}
+
+/* ---- replay ------------------------------------------------------------------------------- */
+
+__attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,
+						      int64_t a2)
+{
+	char what[160];
+	rt_describe(what, sizeof what, call, a0, a1, a2);
+	const Retrace__Trailer *tr = rt_reader.trailer;
+	if (tr && tr->stopped && tr->stopped[0]) {
+		rt_msg("replay reached event #%llu, where the recording stopped early (%s); "
+		       "it cannot go further (the program called %s)",
+		       (unsigned long long)tr->stopped_at_seq, tr->stopped, what);
+		rt_exit_with(RETRACE_EXIT_TRACE_END, RETRACE_STATUS_TRACE_END);
+	}
+	if (tr) {
+		rt_msg("replay diverged on thread %u: the program called %s after the end of the "
+		       "recording (the recorded process exited there)", rt_self.tid, what);
+		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+	}
+	rt_msg("replay reached the end of the recording on thread %u: the recorded process was "
+	       "killed or crashed there, so replay stops (the program called %s next)",
+	       rt_self.tid, what);
+	rt_exit_with(RETRACE_EXIT_TRACE_END, RETRACE_STATUS_TRACE_END);
+}
+
+static void rt_report_divergence(const struct trace_event *expected, const char *actual,
+				 const char *why)
+{
+	char exp[160];
+	rt_describe(exp, sizeof exp, expected->call, expected->arg0, expected->arg1, expected->arg2);
+	rt_msg("replay diverged at event #%llu (thread %u): %s",
+	       (unsigned long long)expected->seq, expected->tid, why);
+	rt_msg("  recorded: %s", exp);
+	rt_msg("  replayed: %s", actual);
+}
+
+__attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what)
+{
+	char act[160];
+	rt_describe(act, sizeof act, expected->call, expected->arg0, expected->arg1, expected->arg2);
+	rt_report_divergence(expected, act, what);
+	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+}
+
+const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, int64_t a2)
+{
+	struct rt_thread *t = &rt_self;
+	if (RT_UNLIKELY(!t->tid))
+		rt_thread_attach(t);
+	struct trace_error err;
+	int r = trace_cursor_next(&t->cursor, &t->ev, &err);
+	if (RT_UNLIKELY(r <= 0)) {
+		if (r == 0)
+			rt_replay_ended(call, a0, a1, a2);
+		rt_msg("the trace is damaged: %s", err.msg);
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
+	const struct trace_event *ev = &t->ev;
+	if (RT_UNLIKELY(ev->call != call || ev->arg0 != a0 || ev->arg1 != a1 || ev->arg2 != a2)) {
+		char act[160];
+		rt_describe(act, sizeof act, call, a0, a1, a2);
+		rt_report_divergence(ev, act, ev->call != call ? "the program made a different call"
+							       : "the program called it with other arguments");
+		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+	}
+	return ev;
+}
+
+int64_t rt_replayed_clock(int clock_id)
+{
+	return clock_id >= 0 && clock_id < 16 ? rt_clock_last[clock_id] : 0;
+}
+
+void rt_note_replayed_clock(int clock_id, int64_t ns)
+{
+	if (clock_id >= 0 && clock_id < 16)
+		rt_clock_last[clock_id] = ns;
+}
+
+/* ---- the end ------------------------------------------------------------------------------ */
+
+void rt_finish(int status)
+{
+	/* Only the process that started the recording finishes it: a vfork child shares our
+	 * memory and must not. */
+	if (rt_mode == RT_MODE_OFF || rt_real_pid() != rt_pid ||
+	    __atomic_exchange_n(&rt_finished, 1, __ATOMIC_SEQ_CST))
+		return;
+	rt_self.inside++;
+	if (rt_mode == RT_MODE_RECORD) {
+		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
+		tr.events = __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST) - 1;
+		tr.exit_status = status;
+		if (rt_stopped[0]) {
+			tr.stopped = rt_stopped;
+			tr.stopped_at_seq = rt_stopped_seq;
+		}
+		if (trace_writer_put_trailer(&rt_writer, &tr) < 0 && !rt_stopped[0])
+			rt_msg("cannot finish the trace: %s", rt_writer.error.msg);
+	} else if (__atomic_load_n(&rt_on, __ATOMIC_SEQ_CST)) {
+		struct rt_thread *t = &rt_self;
+		struct trace_error err;
+		if (!t->tid)
+			rt_thread_attach(t);
+		if (trace_cursor_next(&t->cursor, &t->ev, &err) == 1) {
+			char exp[160];
+			rt_describe(exp, sizeof exp, t->ev.call, t->ev.arg0, t->ev.arg1, t->ev.arg2);
+			rt_msg("replay diverged at event #%llu (thread %u): the program is exiting, but the "
+			       "recording goes on with %s", (unsigned long long)t->ev.seq, t->ev.tid, exp);
+			rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+		}
+		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+	}
+	rt_self.inside--;
+}
+
+__attribute__((destructor)) static void rt_fini(void)
+{
+	/* Returning from main exits through libc's internal exit(), which no wrapper sees: the
+	 * status is not known here. */
+	rt_finish(-1);
+}
+
+/* ---- start-up ----------------------------------------------------------------------------- */
+
+/* Same layout in record and replay needs ASLR off; if it is on, turn it off and start over. */
+static void rt_aslr_off(char **argv)
+{
+	int p = personality(0xffffffff);
+	if (p < 0 || (p & ADDR_NO_RANDOMIZE))
+		return;
+	if (personality((unsigned long)p | ADDR_NO_RANDOMIZE) < 0) {
+		rt_msg("warning: cannot turn address space randomization off (%s); object ids may "
+		       "differ between record and replay", strerrordesc_np(errno));
+		return;
+	}
+	execve("/proc/self/exe", argv, environ);
+	rt_msg("warning: cannot re-execute the program with address space randomization off (%s); "
+	       "object ids may differ between record and replay", strerrordesc_np(errno));
+}
+
+static void rt_env_scrub(void)
+{
+	char **src = environ, **dst = environ;
+	if (!src)
+		return;
+	for (; *src; src++)
+		if (strncmp(*src, "RETRACE_", 8) != 0)
+			*dst++ = *src;
+	*dst = NULL;
+}
+
+int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int status_fd);
+void rt_header_check(const Retrace__Header *h, int argc, char **argv);
+
+static void rt_disable(void)
+{
+	rt_mode = RT_MODE_OFF;
+	__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Our fds go at the top of what the program may open, below RLIMIT_NOFILE's soft limit. */
+static int rt_high_fd(int below)
+{
+	struct rlimit rl;
+	int lim = RT_FD_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)lim)
+		lim = (int)rl.rlim_cur;
+	return lim - below;
+}
+
+static int rt_open_dev_null_at(int target)
+{
+	int fd = REAL(open)("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	return rt_fd_move(fd, target);
+}
+
+static void rt_start_record(int argc, char **argv, const char *path)
+{
+	char old[4096];
+	if (snprintf(old, sizeof old, "%s.old", path) < (int)sizeof old)
+		rename(path, old); /* like perf record: keep the previous trace, once */
+	int fd = REAL(open)(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rt_msg("cannot create the trace file %s: %s; the program runs unrecorded", path,
+		       strerrordesc_np(errno));
+		rt_disable();
+		return;
+	}
+	rt_trace_fd = rt_fd_move(fd, rt_high_fd(1));
+	rt_status_fd = rt_open_dev_null_at(rt_high_fd(2));
+	if (trace_writer_open(&rt_writer, rt_trace_fd, RT_TRACE_MAP_ADDR, RT_TRACE_MAP_RESERVE,
+			      1u << 20) < 0) {
+		rt_msg("cannot record to %s: %s; the program runs unrecorded", path, rt_writer.error.msg);
+		rt_disable();
+		return;
+	}
+	Retrace__Header h;
+	rt_pid_recorded = rt_pid;
+	rt_header_build(&h, argc, argv, rt_trace_fd, rt_status_fd);
+	if (trace_writer_put_header(&rt_writer, &h) < 0) {
+		rt_msg("cannot record to %s: %s; the program runs unrecorded", path, rt_writer.error.msg);
+		rt_disable();
+	}
+}
+
+static void rt_start_replay(int argc, char **argv, const char *path, const char *status_fd)
+{
+	if (!path) {
+		rt_msg("RETRACE_MODE=replay needs RETRACE_TRACE (use retrace-replay TRACE)");
+		rt_exit_with(RETRACE_EXIT_USAGE, 0);
+	}
+	if (status_fd)
+		rt_status_fd = atoi(status_fd);
+	int fd = REAL(open)(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || REAL(fstat)(fd, &st) < 0) {
+		rt_msg("cannot open the trace %s: %s", path, strerrordesc_np(errno));
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
+	const void *data = "";
+	if (st.st_size > 0) {
+		data = mmap(RT_TRACE_MAP_ADDR, (size_t)st.st_size, PROT_READ,
+			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+		if (data == MAP_FAILED) {
+			rt_msg("cannot map the trace %s: %s", path, strerrordesc_np(errno));
+			rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+		}
+	}
+	struct trace_error err;
+	if (trace_reader_open_mem(&rt_reader, data, (size_t)st.st_size, &rt_protobuf_allocator,
+				  &err) < 0) {
+		rt_msg("cannot replay %s: %s", path, err.msg);
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
+	const Retrace__Header *h = rt_reader.header;
+	rt_pid_recorded = h->pid;
+	rt_trace_fd = rt_fd_move(fd, h->trace_fd);
+	if (rt_status_fd != h->status_fd || fcntl(rt_status_fd, F_SETFD, FD_CLOEXEC) < 0)
+		rt_status_fd = rt_open_dev_null_at(h->status_fd);
+	rt_fd_set(rt_status_fd, RT_FD_OURS);
+	rt_header_check(h, argc, argv);
+}
+
+__attribute__((constructor)) static void rt_init(int argc, char **argv, char **envp)
+{
+	rt_real_init();
+	const char *mode = getenv("RETRACE_MODE");
+	if (!mode || !*mode || strcmp(mode, "off") == 0) {
+		rt_env_scrub();
+		return;
+	}
+	rt_self.inside++;
+	if (strcmp(mode, "record") == 0) {
+		rt_mode = RT_MODE_RECORD;
+	} else if (strcmp(mode, "replay") == 0) {
+		rt_mode = RT_MODE_REPLAY;
+	} else {
+		rt_msg("RETRACE_MODE=%s is not one of record, replay, off; the program runs unrecorded",
+		       mode);
+		rt_env_scrub();
+		rt_self.inside--;
+		return;
+	}
+	rt_aslr_off(argv);
+	if (rt_arena_init() < 0) {
+		rt_msg("cannot map retrace's memory at its fixed address: %s", strerrordesc_np(errno));
+		if (rt_mode == RT_MODE_REPLAY)
+			rt_exit_with(RETRACE_EXIT_ERROR, 0);
+		rt_disable();
+		rt_env_scrub();
+		rt_self.inside--;
+		return;
+	}
+	const char *path = getenv("RETRACE_TRACE");
+	const char *wb = getenv("RETRACE_WRITE_BYTES");
+	const char *status_fd = getenv("RETRACE_STATUS_FD");
+	rt_write_bytes = wb && *wb && strcmp(wb, "0") != 0;
+	rt_env_scrub();
+	rt_pid = rt_real_pid();
+
+	if (rt_mode == RT_MODE_RECORD)
+		rt_start_record(argc, argv, path && *path ? path : "trace.pb");
+	else
+		rt_start_replay(argc, argv, path, status_fd);
+	if (rt_mode != RT_MODE_OFF) {
+		rt_fd_set(rt_trace_fd, RT_FD_OURS);
+		rt_fd_set(rt_status_fd, RT_FD_OURS);
+		rt_thread_attach(&rt_self); /* the main thread is thread 1 */
+		__atomic_store_n(&rt_on, RT_ALL, __ATOMIC_SEQ_CST);
+		rt_self.inside--;
+		rt_fd_inventory();
+		return;
+	}
+	rt_self.inside--;
+}
+
+int rt_write_bytes_enabled(void)
+{
+	return rt_write_bytes;
+}
+
+uint32_t rt_chunk_size(void)
+{
+	return RT_CHUNK_SIZE;
+}
+
+/* The entry point pyhooks (_retrace) finds with dlsym: what this process is doing. */
+RT_EXPORT const char *retrace_pyhooks_mode(void)
+{
+	return rt_mode == RT_MODE_RECORD ? "record" : rt_mode == RT_MODE_REPLAY ? "replay" : "off";
+}

@@ -1,0 +1,68 @@
+/* fdtable.c — what retrace knows about each file descriptor.
+ *
+ * One byte of flags per fd number: whether its input comes from the trace, whether it was
+ * inherited (stdout and stderr are written for real on replay), whether it is retrace's own.
+ * Flags follow the fd through dup and close (io.c), identically in record and replay, so a
+ * wrapper decides the same way in both modes without looking at the live fd.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+uint8_t rt_fd_flags[RT_FD_MAX];
+
+void rt_fd_set(int fd, unsigned flags)
+{
+	if (fd >= 0 && fd < RT_FD_MAX)
+		rt_fd_flags[fd] = (uint8_t)flags;
+}
+
+int rt_fd_move(int fd, int target)
+{
+	if (fd < 0 || fd == target)
+		return fd;
+	int r = REAL(dup3)(fd, target, O_CLOEXEC);
+	REAL(close)(fd);
+	return r;
+}
+
+/* fds 0, 1 and 2 are outside input like any other: record what they were (open or not, and
+ * their stat), and on replay make the process look the same, since Python sizes its buffers and
+ * picks line buffering from them.  The replay's own stdin may be absent; the fd must still be
+ * there so the program's next open() gets the number it got when recorded. */
+void rt_fd_inventory(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (rt_replaying()) {
+			const struct trace_event *ev =
+				rt_replay_next(RETRACE__CALL__CALL_FD_INVENTORY, fd, 0, 0);
+			int live = fcntl(fd, F_GETFD) >= 0;
+			rt_self.inside++;
+			if (ev->result == 1 && !live) {
+				int nfd = REAL(open)("/dev/null", O_RDWR);
+				if (nfd >= 0 && nfd != fd) {
+					REAL(dup2)(nfd, fd);
+					REAL(close)(nfd);
+				}
+			} else if (ev->result != 1 && live) {
+				REAL(close)(fd);
+			}
+			rt_self.inside--;
+			rt_fd_set(fd, ev->result == 1 ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
+			continue;
+		}
+		struct stat st;
+		int r = REAL(fstat)(fd, &st);
+		struct trace_event ev = {
+			.call = RETRACE__CALL__CALL_FD_INVENTORY,
+			.arg0 = fd,
+			.result = r == 0,
+			.data = r == 0 ? (const uint8_t *)&st : NULL,
+			.data_len = r == 0 ? sizeof st : 0,
+		};
+		rt_record(&ev);
+		rt_fd_set(fd, r == 0 ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
+	}
+}

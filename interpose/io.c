@@ -1,0 +1,579 @@
+/* io.c — file descriptors whose input comes from outside: stdin, pipes and ttys inherited as
+ * fds 0–2, and files under /dev (urandom, random, tty, …).
+ *
+ * For these fds, reads, fstat, lseek, isatty and ioctl are recorded, and replayed without
+ * touching the live fd; writes are recorded as a length and a hash, and on replay are checked
+ * against it, then really written to inherited fds (the program's stdout and stderr).  A /dev
+ * file opened on replay is a /dev/null placeholder at the recorded fd number, so the program's
+ * later opens get the numbers they got when recorded.  Every other fd passes straight through.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "rt.h"
+
+extern int rt_write_bytes_enabled(void);
+
+static int fd_recorded(int fd)
+{
+	return rt_fd_get(fd) & RT_FD_RECORDED;
+}
+
+/* ---- scratch: contiguous room for readv/writev data, from the arena, one per thread -------- */
+
+static __thread uint8_t *scratch;
+static __thread size_t scratch_size;
+
+static uint8_t *scratch_get(size_t n)
+{
+	if (n > scratch_size) {
+		size_t want = n < 65536 ? 65536 : n;
+		uint8_t *p = rt_alloc(want); /* the old one is not reused: rare, and bounded */
+		if (!p)
+			return NULL;
+		scratch = p;
+		scratch_size = want;
+	}
+	return scratch;
+}
+
+static size_t iov_total(const struct iovec *iov, int n)
+{
+	size_t t = 0;
+	for (int i = 0; i < n; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+static void iov_scatter(const struct iovec *iov, int n, const uint8_t *src, size_t len)
+{
+	for (int i = 0; i < n && len; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+		memcpy(iov[i].iov_base, src, k);
+		src += k;
+		len -= k;
+	}
+}
+
+static size_t iov_gather(uint8_t *dst, const struct iovec *iov, int n)
+{
+	size_t off = 0;
+	for (int i = 0; i < n; i++) {
+		memcpy(dst + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return off;
+}
+
+/* ---- opening /dev files ------------------------------------------------------------------- */
+
+static int path_recorded(const char *path)
+{
+	/* /dev/shm holds ordinary shared-memory files, not outside input. */
+	return path && strncmp(path, "/dev/", 5) == 0 && strncmp(path, "/dev/shm/", 9) != 0;
+}
+
+static int open_replay(const char *path, int flags)
+{
+	const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_OPEN, flags, 0, 0);
+	uint8_t h[TRACE_HASH_SIZE];
+	trace_hash(path, strlen(path), h);
+	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0) {
+		char what[300];
+		snprintf(what, sizeof what, "the program opened %.200s, another file than when recorded",
+			 path);
+		rt_diverge(ev, what);
+	}
+	if (ev->result < 0) {
+		errno = ev->err;
+		return (int)ev->result;
+	}
+	int want = (int)ev->result;
+	if (want >= RT_FD_MAX || fcntl(want, F_GETFD) >= 0)
+		rt_diverge(ev, "the fd number the recording opened this file at is already in use");
+	int fd = REAL(open)("/dev/null", O_RDWR | (flags & O_CLOEXEC));
+	if (fd >= 0 && fd != want) {
+		int r = REAL(dup3)(fd, want, flags & O_CLOEXEC);
+		REAL(close)(fd);
+		fd = r;
+	}
+	if (fd != want)
+		rt_diverge(ev, "cannot put a placeholder at the recorded fd number");
+	rt_fd_set(fd, RT_FD_RECORDED);
+	return fd;
+}
+
+static void open_record(const char *path, int flags, int r, int e)
+{
+	uint8_t h[TRACE_HASH_SIZE];
+	trace_hash(path, strlen(path), h);
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_OPEN, .arg0 = flags, .result = r, .err = r < 0 ? e : 0,
+		.hash = h, .hash_len = TRACE_HASH_SIZE,
+	};
+	rt_record(&ev);
+	if (r >= 0)
+		rt_fd_set(r, RT_FD_RECORDED);
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
+}
+
+RT_EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	if (!rt_active(RT_FD) || !path_recorded(path))
+		return REAL(open)(path, flags, mode);
+	if (rt_replaying())
+		return open_replay(path, flags);
+	int r = rt_real.open(path, flags, mode);
+	int e = errno;
+	open_record(path, flags, r, e);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	if (!rt_active(RT_FD) || !path_recorded(path))
+		return REAL(open64)(path, flags, mode);
+	if (rt_replaying())
+		return open_replay(path, flags);
+	int r = rt_real.open64(path, flags, mode);
+	int e = errno;
+	open_record(path, flags, r, e);
+	errno = e;
+	return r;
+}
+
+/* _FORTIFY_SOURCE builds call this instead of open64 when they pass no mode. */
+RT_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (!rt_active(RT_FD) || !path_recorded(path))
+		return REAL(__open64_2)(path, flags);
+	if (rt_replaying())
+		return open_replay(path, flags);
+	int r = rt_real.__open64_2(path, flags);
+	int e = errno;
+	open_record(path, flags, r, e);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	/* Only absolute paths can name /dev; a relative one under a dirfd is an ordinary file. */
+	if (!rt_active(RT_FD) || !path_recorded(path))
+		return REAL(openat)(dirfd, path, flags, mode);
+	if (rt_replaying())
+		return open_replay(path, flags);
+	int r = rt_real.openat(dirfd, path, flags, mode);
+	int e = errno;
+	open_record(path, flags, r, e);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
+	if (!rt_active(RT_FD) || !path_recorded(path))
+		return REAL(openat64)(dirfd, path, flags, mode);
+	if (rt_replaying())
+		return open_replay(path, flags);
+	int r = rt_real.openat64(dirfd, path, flags, mode);
+	int e = errno;
+	open_record(path, flags, r, e);
+	errno = e;
+	return r;
+}
+
+/* ---- fd bookkeeping: close and dup ------------------------------------------------------- */
+
+static void refuse_ours(int fd)
+{
+	static int told;
+	if (!__atomic_exchange_n(&told, 1, __ATOMIC_RELAXED))
+		rt_msg("the program tried to close or replace fd %d, which holds the trace; "
+		       "retrace keeps it open", fd);
+}
+
+RT_EXPORT int close(int fd)
+{
+	unsigned f = rt_fd_get(fd);
+	if (!f || !rt_active(RT_FD))
+		return REAL(close)(fd);
+	if (f & RT_FD_OURS) {
+		refuse_ours(fd);
+		return 0;
+	}
+	rt_fd_set(fd, 0);
+	return REAL(close)(fd);
+}
+
+static int dup_done(int oldfd, int newfd)
+{
+	if (newfd >= 0)
+		rt_fd_set(newfd, rt_fd_get(oldfd) & ~RT_FD_OURS);
+	return newfd;
+}
+
+RT_EXPORT int dup(int oldfd)
+{
+	if (!rt_active(RT_FD))
+		return REAL(dup)(oldfd);
+	return dup_done(oldfd, REAL(dup)(oldfd));
+}
+
+RT_EXPORT int dup2(int oldfd, int newfd)
+{
+	if (!rt_active(RT_FD))
+		return REAL(dup2)(oldfd, newfd);
+	if (rt_fd_get(newfd) & RT_FD_OURS) {
+		refuse_ours(newfd);
+		errno = EBUSY;
+		return -1;
+	}
+	return dup_done(oldfd, REAL(dup2)(oldfd, newfd));
+}
+
+RT_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	if (!rt_active(RT_FD))
+		return REAL(dup3)(oldfd, newfd, flags);
+	if (rt_fd_get(newfd) & RT_FD_OURS) {
+		refuse_ours(newfd);
+		errno = EBUSY;
+		return -1;
+	}
+	return dup_done(oldfd, REAL(dup3)(oldfd, newfd, flags));
+}
+
+/* ---- reads -------------------------------------------------------------------------------- */
+
+static ssize_t read_replay(uint32_t call, int fd, void *buf, size_t n, int64_t off)
+{
+	const struct trace_event *ev = rt_replay_next(call, fd, (int64_t)n, off);
+	if (ev->result > 0)
+		rt_copy_out(buf, n, ev);
+	else if (ev->result < 0)
+		errno = ev->err;
+	return (ssize_t)ev->result;
+}
+
+static void read_record(uint32_t call, int fd, const void *buf, size_t n, int64_t off,
+			ssize_t r, int e)
+{
+	struct trace_event ev = {
+		.call = call, .arg0 = fd, .arg1 = (int64_t)n, .arg2 = off, .result = r,
+		.err = r < 0 ? e : 0, .data = buf, .data_len = r > 0 ? (uint32_t)r : 0,
+	};
+	rt_record(&ev);
+}
+
+RT_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(read)(fd, buf, n);
+	if (rt_replaying())
+		return read_replay(RETRACE__CALL__CALL_READ, fd, buf, n, 0);
+	ssize_t r = rt_real.read(fd, buf, n);
+	int e = errno;
+	read_record(RETRACE__CALL__CALL_READ, fd, buf, n, 0, r, e);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(pread64)(fd, buf, n, off);
+	if (rt_replaying())
+		return read_replay(RETRACE__CALL__CALL_PREAD, fd, buf, n, off);
+	ssize_t r = rt_real.pread64(fd, buf, n, off);
+	int e = errno;
+	read_record(RETRACE__CALL__CALL_PREAD, fd, buf, n, off, r, e);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off) __attribute__((alias("pread64")));
+
+RT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd) || iovcnt < 0)
+		return REAL(readv)(fd, iov, iovcnt);
+	size_t total = iov_total(iov, iovcnt);
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_READV, fd, (int64_t)total, 0);
+		if (ev->result > 0)
+			iov_scatter(iov, iovcnt, ev->data, ev->data_len < total ? ev->data_len : total);
+		else if (ev->result < 0)
+			errno = ev->err;
+		return (ssize_t)ev->result;
+	}
+	/* One read into contiguous scratch, then scattered: the same bytes readv would give, and
+	 * the event's data in one piece. */
+	uint8_t *tmp = scratch_get(total);
+	if (!tmp)
+		return REAL(readv)(fd, iov, iovcnt);
+	ssize_t r = rt_real.read(fd, tmp, total);
+	int e = errno;
+	if (r > 0)
+		iov_scatter(iov, iovcnt, tmp, (size_t)r);
+	read_record(RETRACE__CALL__CALL_READV, fd, tmp, total, 0, r, e);
+	errno = e;
+	return r;
+}
+
+/* ---- writes ------------------------------------------------------------------------------- */
+
+static void write_fully(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = REAL(write)(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* the replay's stdout went away: what the program sees is the recording */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void write_diverged(const struct trace_event *ev, const uint8_t *buf, size_t n)
+{
+	char what[400], shown[120];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 5 < sizeof shown; i++) {
+		uint8_t c = buf[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			shown[k++] = (char)c;
+		else
+			k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02x", c);
+	}
+	shown[k] = 0;
+	snprintf(what, sizeof what, "the program wrote other bytes than when recorded: now \"%s\"%s",
+		 shown, k + 5 >= sizeof shown ? "..." : "");
+	rt_diverge(ev, what);
+}
+
+static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n,
+			    const uint8_t hash[TRACE_HASH_SIZE])
+{
+	const struct trace_event *ev = rt_replay_next(call, fd, (int64_t)n, 0);
+	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, hash, TRACE_HASH_SIZE) != 0)
+		write_diverged(ev, flat, n);
+	if (ev->result < 0) {
+		errno = ev->err;
+		return (ssize_t)ev->result;
+	}
+	if (rt_fd_get(fd) & RT_FD_INHERITED)
+		write_fully(fd, flat, (size_t)ev->result < n ? (size_t)ev->result : n);
+	return (ssize_t)ev->result;
+}
+
+static void write_record(uint32_t call, int fd, const uint8_t *flat, size_t n,
+			 const uint8_t hash[TRACE_HASH_SIZE], ssize_t r, int e)
+{
+	int keep = rt_write_bytes_enabled() && flat;
+	struct trace_event ev = {
+		.call = call, .arg0 = fd, .arg1 = (int64_t)n, .result = r, .err = r < 0 ? e : 0,
+		.hash = hash, .hash_len = TRACE_HASH_SIZE,
+		.data = keep ? flat : NULL, .data_len = keep ? (uint32_t)n : 0,
+	};
+	rt_record(&ev);
+}
+
+RT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(write)(fd, buf, n);
+	uint8_t h[TRACE_HASH_SIZE];
+	trace_hash(buf, n, h);
+	if (rt_replaying())
+		return write_replay(RETRACE__CALL__CALL_WRITE, fd, buf, n, h);
+	ssize_t r = rt_real.write(fd, buf, n);
+	int e = errno;
+	write_record(RETRACE__CALL__CALL_WRITE, fd, buf, n, h, r, e);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd) || iovcnt < 0)
+		return REAL(writev)(fd, iov, iovcnt);
+	size_t total = iov_total(iov, iovcnt);
+	uint8_t *flat = scratch_get(total);
+	if (!flat)
+		return REAL(writev)(fd, iov, iovcnt);
+	iov_gather(flat, iov, iovcnt);
+	uint8_t h[TRACE_HASH_SIZE];
+	trace_hash(flat, total, h);
+	if (rt_replaying())
+		return write_replay(RETRACE__CALL__CALL_WRITEV, fd, flat, total, h);
+	ssize_t r = rt_real.writev(fd, iov, iovcnt);
+	int e = errno;
+	write_record(RETRACE__CALL__CALL_WRITEV, fd, flat, total, h, r, e);
+	errno = e;
+	return r;
+}
+
+/* ---- what the fd is: fstat, lseek, isatty, ioctl ----------------------------------------- */
+
+static int fstat_common(int (*real)(int, struct stat *), int fd, struct stat *st)
+{
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_FSTAT, fd, 0, 0);
+		if (ev->result == 0)
+			rt_copy_out(st, sizeof *st, ev);
+		else
+			errno = ev->err;
+		return (int)ev->result;
+	}
+	int r = real(fd, st);
+	int e = errno;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_FSTAT, .arg0 = fd, .result = r, .err = r ? e : 0,
+		.data = r == 0 ? (const uint8_t *)st : NULL, .data_len = r == 0 ? sizeof *st : 0,
+	};
+	rt_record(&ev);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT int fstat(int fd, struct stat *st)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(fstat)(fd, st);
+	return fstat_common(rt_real.fstat, fd, st);
+}
+
+RT_EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(fstat64)(fd, (struct stat *)st);
+	/* on x86-64 struct stat64 and struct stat are one layout */
+	return fstat_common(rt_real.fstat, fd, (struct stat *)st);
+}
+
+static off_t lseek_common(off_t (*real)(int, off_t, int), int fd, off_t off, int whence)
+{
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_LSEEK, fd, off, whence);
+		if (ev->result < 0)
+			errno = ev->err;
+		return (off_t)ev->result;
+	}
+	off_t r = real(fd, off, whence);
+	int e = errno;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_LSEEK, .arg0 = fd, .arg1 = off, .arg2 = whence,
+		.result = r, .err = r < 0 ? e : 0,
+	};
+	rt_record(&ev);
+	errno = e;
+	return r;
+}
+
+RT_EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(lseek)(fd, off, whence);
+	return lseek_common(rt_real.lseek, fd, off, whence);
+}
+
+RT_EXPORT off_t lseek64(int fd, off_t off, int whence)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(lseek64)(fd, off, whence);
+	return lseek_common(rt_real.lseek64, fd, off, whence);
+}
+
+RT_EXPORT int isatty(int fd)
+{
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(isatty)(fd);
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_ISATTY, fd, 0, 0);
+		if (ev->result == 0)
+			errno = ev->err;
+		return (int)ev->result;
+	}
+	int r = rt_real.isatty(fd);
+	int e = errno;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_ISATTY, .arg0 = fd, .result = r, .err = r ? 0 : e,
+	};
+	rt_record(&ev);
+	errno = e;
+	return r;
+}
+
+/* How many bytes an ioctl writes back through its argument.  TCGETS and friends predate the
+ * size-encoding request numbers; the kernel's struct termios is 36 bytes, not glibc's 60. */
+static size_t ioctl_out_size(unsigned long req)
+{
+	switch (req) {
+	case TCGETS: return 36;
+	case TIOCGWINSZ: return sizeof(struct winsize);
+	case FIONREAD: return sizeof(int);
+	case TIOCGPGRP: return sizeof(pid_t);
+	case TIOCGSID: return sizeof(pid_t);
+	case TIOCOUTQ: return sizeof(int);
+	}
+	if ((_IOC_DIR(req) & _IOC_READ) && _IOC_SIZE(req) <= 4096)
+		return _IOC_SIZE(req);
+	return 0;
+}
+
+RT_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!rt_active(RT_FD) || !fd_recorded(fd))
+		return REAL(ioctl)(fd, req, arg);
+	size_t out = ioctl_out_size(req);
+	if (rt_replaying()) {
+		const struct trace_event *ev =
+			rt_replay_next(RETRACE__CALL__CALL_IOCTL, fd, (int64_t)req, 0);
+		if (ev->result >= 0 && out && arg)
+			rt_copy_out(arg, out, ev);
+		if (ev->result < 0)
+			errno = ev->err;
+		return (int)ev->result;
+	}
+	int r = rt_real.ioctl(fd, req, arg);
+	int e = errno;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_IOCTL, .arg0 = fd, .arg1 = (int64_t)req, .result = r,
+		.err = r < 0 ? e : 0, .data = r >= 0 && arg ? arg : NULL,
+		.data_len = r >= 0 && arg ? (uint32_t)out : 0,
+	};
+	rt_record(&ev);
+	errno = e;
+	return r;
+}

@@ -1,0 +1,210 @@
+/* rt.h — the event core's internal interface, shared by every wrapper file.
+ *
+ * Invariants (DESIGN.md §4) kept here, for record and replay alike:
+ *  - retrace never touches the program's heap or stdio: its memory is the arena (arena.c) and the
+ *    trace mapping, both at fixed addresses far from anything the program or the kernel places;
+ *  - its fds sit at fixed high numbers recorded in the header, the same in both modes;
+ *  - the environment the program sees is the recorded one: RETRACE_* variables are removed from
+ *    it before the program runs, in both modes;
+ *  - everything retrace itself does at start-up happens identically in both modes, so the
+ *    program's heap, and with it every id() and set order, is laid out the same way.
+ */
+#ifndef RETRACE_INTERPOSE_RT_H
+#define RETRACE_INTERPOSE_RT_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "trace.h"
+
+#define RT_EXPORT __attribute__((visibility("default")))
+#define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Fixed addresses of retrace's own memory: 62 TiB and 63 TiB, far below where the kernel places
+ * mmaps without ASLR (just under 128 TiB) and far above the heap and ASan's shadow. */
+#define RT_TRACE_MAP_ADDR ((void *)0x3e0000000000ull)
+#define RT_TRACE_MAP_RESERVE (1ull << 40)
+#define RT_ARENA_ADDR ((void *)0x3f0000000000ull)
+#define RT_ARENA_RESERVE (1ull << 36)
+
+/* Families of calls; a wrapper is active when its family is on and its thread is not already
+ * inside retrace. */
+enum rt_family {
+	RT_TIME = 1u << 0,
+	RT_RANDOM = 1u << 1,
+	RT_IDENTITY = 1u << 2,
+	RT_SLEEP = 1u << 3,
+	RT_FD = 1u << 4,
+	RT_PROC = 1u << 5,
+	RT_ALL = (1u << 6) - 1,
+};
+
+enum rt_mode { RT_MODE_OFF, RT_MODE_RECORD, RT_MODE_REPLAY };
+
+struct rt_thread {
+	int inside;      /* >0 while retrace's own code runs on this thread: calls pass through */
+	uint32_t tid;    /* logical thread id, 0 until the thread's first event */
+	struct trace_chunk chunk;   /* record: this thread's open chunk */
+	struct trace_cursor cursor; /* replay: this thread's position in the trace */
+	struct trace_event ev;      /* replay: the event handed back last */
+};
+
+extern __thread struct rt_thread rt_self;
+extern unsigned rt_on;        /* families being recorded or replayed; 0 = everything passes */
+extern enum rt_mode rt_mode;
+
+static inline int rt_active(unsigned family)
+{
+	return (__atomic_load_n(&rt_on, __ATOMIC_RELAXED) & family) && !rt_self.inside;
+}
+
+static inline int rt_replaying(void)
+{
+	return rt_mode == RT_MODE_REPLAY;
+}
+
+/* ---- events (core.c) ---------------------------------------------------------------------- */
+
+/* Record one event; fills seq and tid.  Never fails visibly: if the trace cannot grow, recording
+ * stops with a message and the program goes on. */
+void rt_record(struct trace_event *ev);
+
+/* Replay: the next event of this thread, which must be `call` with these key arguments;
+ * anything else is a divergence (reported; the process exits). */
+const struct trace_event *rt_replay_next(uint32_t call, int64_t arg0, int64_t arg1, int64_t arg2);
+
+/* Replay: hand the event's data back to the program, never more than it has room for (the
+ * trace is not trusted to be the size the call implies). */
+static inline size_t rt_copy_out(void *dst, size_t room, const struct trace_event *ev)
+{
+	size_t n = ev->data_len < room ? ev->data_len : room;
+	__builtin_memcpy(dst, ev->data, n);
+	return n;
+}
+
+/* Replay: a divergence on something other than the call and its arguments (e.g. written bytes). */
+__attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what);
+
+/* Replay: the last clock value handed to the program for a clock id (0 when none yet). */
+int64_t rt_replayed_clock(int clock_id);
+void rt_note_replayed_clock(int clock_id, int64_t ns);
+
+/* The process id the recorded process had (replay: from the header). */
+pid_t rt_recorded_pid(void);
+pid_t rt_real_pid(void);
+
+/* Finish: write the trailer (record) or check the trace is used up (replay). */
+void rt_finish(int status);
+
+/* ---- memory (arena.c) --------------------------------------------------------------------- */
+
+void *rt_alloc(size_t n);
+extern ProtobufCAllocator rt_protobuf_allocator;
+int rt_arena_init(void);
+
+/* ---- messages (msg.c) --------------------------------------------------------------------- */
+
+/* "retrace: " + message + newline on stderr, written directly. */
+void rt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Exit the process at once with an exit status of retrace's own, telling retrace-replay why. */
+__attribute__((noreturn)) void rt_exit_with(int status, char status_byte);
+/* Describe a call and its arguments, e.g. "clock_gettime(CLOCK_MONOTONIC)", into buf. */
+void rt_describe(char *buf, size_t n, uint32_t call, int64_t arg0, int64_t arg1, int64_t arg2);
+
+/* ---- file descriptors (fdtable.c) --------------------------------------------------------- */
+
+enum rt_fd_flag {
+	RT_FD_RECORDED = 1u << 0,  /* reads, fstat, lseek, isatty, ioctl come from the trace */
+	RT_FD_INHERITED = 1u << 1, /* open before the program started (0, 1, 2): on replay, writes
+				      happen for real */
+	RT_FD_OURS = 1u << 2,      /* retrace's own: the program may not close or replace it */
+};
+
+#define RT_FD_MAX 4096
+extern uint8_t rt_fd_flags[RT_FD_MAX];
+
+static inline unsigned rt_fd_get(int fd)
+{
+	return fd >= 0 && fd < RT_FD_MAX ? rt_fd_flags[fd] : 0;
+}
+void rt_fd_set(int fd, unsigned flags);
+/* Move an fd we own to exactly `target` (closing the original); -1 on failure. */
+int rt_fd_move(int fd, int target);
+/* Record (or replay) what fds 0–2 are at start; on replay, make the process match. */
+void rt_fd_inventory(void);
+
+/* ---- real functions (real.c) -------------------------------------------------------------- */
+
+#include <dirent.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+struct rt_real_table {
+	int (*clock_gettime)(clockid_t, struct timespec *);
+	int (*gettimeofday)(struct timeval *, void *);
+	time_t (*time)(time_t *);
+	clock_t (*clock)(void);
+	clock_t (*times)(struct tms *);
+	int (*getrusage)(int, struct rusage *);
+	ssize_t (*getrandom)(void *, size_t, unsigned);
+	int (*getentropy)(void *, size_t);
+	long (*syscall)(long, long, long, long, long, long, long);
+	pid_t (*getpid)(void);
+	pid_t (*getppid)(void);
+	pid_t (*gettid)(void);
+	int (*uname)(struct utsname *);
+	int (*gethostname)(char *, size_t);
+	int (*getloadavg)(double *, int);
+	int (*nanosleep)(const struct timespec *, struct timespec *);
+	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+	int (*usleep)(useconds_t);
+	unsigned (*sleep)(unsigned);
+	int (*pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+	int (*sem_timedwait)(sem_t *, const struct timespec *);
+	int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*__open64_2)(const char *, int);
+	int (*close)(int);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*pread64)(int, void *, size_t, off_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	int (*fstat)(int, struct stat *);
+	int (*fstat64)(int, struct stat *);
+	off_t (*lseek)(int, off_t, int);
+	off_t (*lseek64)(int, off_t, int);
+	int (*isatty)(int);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*kill)(pid_t, int);
+	pid_t (*fork)(void);
+	void (*exit)(int) __attribute__((noreturn));
+	void (*_exit)(int) __attribute__((noreturn));
+	void (*_Exit)(int) __attribute__((noreturn));
+};
+
+extern struct rt_real_table rt_real;
+void rt_real_init(void);
+
+/* The real function, resolved on first use: wrappers can run before our constructor (another
+ * library's constructor may read the clock), so the table may still be empty. */
+#define REAL(name) (RT_UNLIKELY(!rt_real.name) ? (rt_real_init(), rt_real.name) : rt_real.name)
+
+#endif
