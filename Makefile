@@ -21,7 +21,7 @@ CPPFLAGS  += -D_GNU_SOURCE -DRETRACE_VERSION='"$(VERSION)"' -I$(B)/gen -Iformat
 PIC       := -fPIC -fvisibility=hidden
 # Static TLS: the preloaded library is there from the start, and the per-thread state is read
 # on every wrapped call.
-LIBFLAGS  := $(PIC) -ftls-model=initial-exec -fno-stack-protector
+LIBFLAGS  := $(PIC) -ftls-model=initial-exec -fno-stack-protector -mstringop-strategy=unrolled_loop -flto
 
 Q = @
 ifeq ($(V),1)
@@ -60,7 +60,7 @@ $(B)/obj/format/%.o: format/%.c $(PROTO_H) $(wildcard format/*.h)
 
 $(B)/lib/libretrace-format.a: $(FORMAT_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && gcc-ar rcs $@ $^
 
 $(B)/obj/interpose/%.o: interpose/%.c $(PROTO_H) $(wildcard interpose/*.h format/*.h)
 	@mkdir -p $(dir $@)
@@ -68,7 +68,7 @@ $(B)/obj/interpose/%.o: interpose/%.c $(PROTO_H) $(wildcard interpose/*.h format
 
 $(B)/lib/libretrace.so: $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -shared -o $@ $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a \
+	$(Q)$(CC) -shared -flto -O2 -o $@ $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a \
 		-Wl,-z,now -Wl,-z,nodelete \
 		-lprotobuf-c -ldl -lpthread
 

@@ -104,21 +104,3 @@ const char *trace_call_name(uint32_t call)
 	return trace_call_names[i];
 }
 
-/* ---------------------------------------------------------------------------------------------
- * Which values are delta-coded (retrace.proto, Event.value): clocks read often and in small
- * steps.  Slots 0..15 are clock ids; CLOCK_GETTIME of other ids (CPU-time clocks of other
- * threads and processes are negative) is stored plain.
- */
-int trace_value_slot(uint32_t call, int64_t arg0)
-{
-	switch (call) {
-	case RETRACE__CALL__CALL_CLOCK_GETTIME:
-		return (arg0 >= 0 && arg0 < 16) ? (int)arg0 : -1;
-	case RETRACE__CALL__CALL_GETTIMEOFDAY:
-		return 16;
-	case RETRACE__CALL__CALL_TIME:
-		return 17;
-	default:
-		return -1;
-	}
-}

@@ -84,8 +84,21 @@ struct trace_value_state {
 	int64_t last[TRACE_VALUE_SLOTS];
 };
 
-/* The slot an event's value is delta-coded in, or -1 when it is stored plain. */
-int trace_value_slot(uint32_t call, int64_t arg0);
+/* The slot an event's value is delta-coded in, or -1 when it is stored plain (retrace.proto,
+ * Event.value).  Inline: the writer and the reader ask for every event. */
+static inline int trace_value_slot(uint32_t call, int64_t arg0)
+{
+	switch (call) {
+	case RETRACE__CALL__CALL_CLOCK_GETTIME:
+		return arg0 >= 0 && arg0 < 16 ? (int)arg0 : -1;
+	case RETRACE__CALL__CALL_GETTIMEOFDAY:
+		return 16;
+	case RETRACE__CALL__CALL_TIME:
+		return 17;
+	default:
+		return -1;
+	}
+}
 
 /* ---------------------------------------------------------------------------------------------
  * Writer.  Used by libretrace inside the recorded process, so it never calls malloc or stdio;

@@ -48,10 +48,14 @@ RT_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
 		return (int)ev->result;
 	}
 	int r = rt_real.clock_gettime(id, ts);
-	int e = errno;
-	record_clock(RETRACE__CALL__CALL_CLOCK_GETTIME, id, r, r ? e : 0, r == 0 ? ts_ns(ts) : 0);
-	errno = e;
-	return r;
+	if (RT_UNLIKELY(r != 0)) {
+		int e = errno;
+		record_clock(RETRACE__CALL__CALL_CLOCK_GETTIME, id, r, e, 0);
+		errno = e;
+		return r;
+	}
+	record_clock(RETRACE__CALL__CALL_CLOCK_GETTIME, id, 0, 0, ts_ns(ts));
+	return 0;
 }
 
 RT_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
