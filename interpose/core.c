@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +37,8 @@ static int rt_write_bytes;
 static char rt_stopped[256];      /* record: why recording stopped early, if it did */
 static uint64_t rt_stopped_seq;
 static int64_t rt_clock_last[16]; /* replay: last value handed out per clock id */
+static char rt_trace_abs[4096];   /* record: absolute path of the trace, for programs we exec */
+static char rt_execfn[4096];      /* the path the program was first executed by */
 
 #define RT_CHUNK_SIZE (64u * 1024u)
 
@@ -172,9 +175,10 @@ void rt_finish(int status)
 	rt_self.inside++;
 	if (rt_mode == RT_MODE_RECORD) {
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+		rt_children_note();
 		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
 		tr.events = __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST) - 1;
-		tr.exit_status = status;
+		tr.exit_status = status < 0 ? -1 : status & 0xff;
 		if (rt_stopped[0]) {
 			tr.stopped = rt_stopped;
 			tr.stopped_at_seq = rt_stopped_seq;
@@ -218,7 +222,12 @@ static void rt_aslr_off(char **argv)
 		       "differ between record and replay", strerrordesc_np(errno));
 		return;
 	}
-	execve("/proc/self/exe", argv, environ);
+	/* Through the re-exec the kernel only knows /proc/self/exe; keep the path the program was
+	 * started by, which the header records (setenv's heap use dies with this image). */
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
+	if (execfn && !getenv("RETRACE_EXECFN"))
+		setenv("RETRACE_EXECFN", execfn, 1);
+	REAL(execve)("/proc/self/exe", argv, environ);
 	rt_msg("warning: cannot re-execute the program with address space randomization off (%s); "
 	       "object ids may differ between record and replay", strerrordesc_np(errno));
 }
@@ -261,11 +270,18 @@ static int rt_open_dev_null_at(int target)
 	return rt_fd_move(fd, target);
 }
 
-static void rt_start_record(int argc, char **argv, const char *path)
+static void rt_start_record(int argc, char **argv, const char *path, const char *exec_of)
 {
 	char old[4096];
-	if (snprintf(old, sizeof old, "%s.old", path) < (int)sizeof old)
+	if (exec_of && atoi(exec_of) == rt_pid)
+		unlink(path); /* our own previous image's trace: recording starts over in this one */
+	else if (snprintf(old, sizeof old, "%s.old", path) < (int)sizeof old)
 		rename(path, old); /* like perf record: keep the previous trace, once */
+	if (path[0] == '/' || !getcwd(rt_trace_abs, sizeof rt_trace_abs - 1))
+		snprintf(rt_trace_abs, sizeof rt_trace_abs, "%s", path);
+	else
+		snprintf(rt_trace_abs + strlen(rt_trace_abs), sizeof rt_trace_abs - strlen(rt_trace_abs),
+			 "/%s", path);
 	int fd = REAL(open)(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rt_msg("cannot create the trace file %s: %s; the program runs unrecorded", path,
@@ -361,12 +377,17 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	const char *path = getenv("RETRACE_TRACE");
 	const char *wb = getenv("RETRACE_WRITE_BYTES");
 	const char *status_fd = getenv("RETRACE_STATUS_FD");
+	const char *exec_of = getenv("RETRACE_EXEC_OF");
+	const char *execfn = getenv("RETRACE_EXECFN");
+	if (!execfn)
+		execfn = (const char *)getauxval(AT_EXECFN);
+	snprintf(rt_execfn, sizeof rt_execfn, "%s", execfn ? execfn : "");
 	rt_write_bytes = wb && *wb && strcmp(wb, "0") != 0;
 	rt_env_scrub();
 	rt_pid = rt_real_pid();
 
 	if (rt_mode == RT_MODE_RECORD)
-		rt_start_record(argc, argv, path && *path ? path : "trace.pb");
+		rt_start_record(argc, argv, path && *path ? path : "trace.pb", exec_of);
 	else
 		rt_start_replay(argc, argv, path, status_fd);
 	if (rt_mode != RT_MODE_OFF) {
@@ -395,4 +416,38 @@ uint32_t rt_chunk_size(void)
 RT_EXPORT const char *retrace_pyhooks_mode(void)
 {
 	return rt_mode == RT_MODE_RECORD ? "record" : rt_mode == RT_MODE_REPLAY ? "replay" : "off";
+}
+
+const char *rt_exec_path(void)
+{
+	return rt_execfn;
+}
+
+/* A recorded program that executes another one (a pyenv shim, `env python3 …`, os.execv)
+ * becomes that program: the trace then describes the program that ran last, which is the one
+ * replay starts.  So the new image gets the recording's variables back (they were removed
+ * from the program's view), and is told to replace, not keep, this image's trace. */
+char **rt_exec_env(char *const envp[])
+{
+	static char mode[] = "RETRACE_MODE=record", wb[] = "RETRACE_WRITE_BYTES=1";
+	static char trace[4200], exec_of[64];
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	char **env = rt_alloc(sizeof *env * (n + 5));
+	if (!env)
+		return (char **)envp;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "RETRACE_", 8) != 0)
+			env[k++] = envp[i];
+	snprintf(trace, sizeof trace, "RETRACE_TRACE=%s", rt_trace_abs);
+	snprintf(exec_of, sizeof exec_of, "RETRACE_EXEC_OF=%d", (int)rt_pid);
+	env[k++] = mode;
+	env[k++] = trace;
+	env[k++] = exec_of;
+	if (rt_write_bytes)
+		env[k++] = wb;
+	env[k] = NULL;
+	return env;
 }

@@ -118,6 +118,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	h->hostname = host;
 	const char *pre = getenv("LD_PRELOAD");
 	h->ld_preload = bytes_of(pre ? pre : "");
+	h->exec_path = bytes_of(rt_exec_path());
 	return 0;
 }
 
@@ -136,7 +137,7 @@ void rt_header_check(const Retrace__Header *h, int argc, char **argv)
 	if (!same) {
 		rt_msg("the command line differs from the recorded one; replay needs the same command "
 		       "(retrace-replay TRACE runs it for you)");
-		rt_exit_with(RETRACE_EXIT_MISMATCH, RETRACE_STATUS_DIVERGED);
+		rt_exit_with(RETRACE_EXIT_MISMATCH, 0);
 	}
 	static struct build_id bid;
 	dl_iterate_phdr(find_build_id, &bid);

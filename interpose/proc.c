@@ -3,11 +3,15 @@
  * A signal the program sends itself is logged before it is sent (SIGKILL never returns to log
  * after), and on replay really delivered, to the live pid: the replay dies the way the recording
  * did.  Signals to other processes are not delivered on replay; their recorded result is
- * returned.  Child processes are not recorded yet: they run unrecorded, and say so.
+ * returned.  Child processes are not recorded yet: they run unrecorded, and say so.  A program
+ * that executes another is recorded on into the new one (core.c, rt_exec_env).
  */
+#include <fcntl.h>
+#include <string.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include "exitcodes.h"
 #include "rt.h"
 
 RT_EXPORT int kill(pid_t pid, int sig)
@@ -39,12 +43,27 @@ RT_EXPORT int kill(pid_t pid, int sig)
 	return r;
 }
 
+static unsigned children;
+
+/* Replay says so at once: the child really runs, live.  Record says so when the recording
+ * ends (rt_children_note), so that the children of a shell script that then executes the real
+ * program (a pyenv shim, say), whose trace is discarded, make no noise. */
 static void child_started(pid_t pid)
 {
-	static int told;
-	if (pid > 0 && !__atomic_exchange_n(&told, 1, __ATOMIC_RELAXED))
-		rt_msg("warning: the program started a child process; child processes are not %s yet, "
-		       "it runs live", rt_replaying() ? "replayed" : "recorded");
+	if (pid <= 0)
+		return;
+	if (__atomic_fetch_add(&children, 1, __ATOMIC_RELAXED) == 0 && rt_replaying())
+		rt_msg("warning: the program started a child process; child processes are not "
+		       "replayed yet, it runs live");
+}
+
+void rt_children_note(void)
+{
+	unsigned n = __atomic_load_n(&children, __ATOMIC_RELAXED);
+	if (n && !rt_replaying())
+		rt_msg("warning: the program started %u child process%s, which %s not recorded "
+		       "(not supported yet); replay will run %s live", n, n == 1 ? "" : "es",
+		       n == 1 ? "was" : "were", n == 1 ? "it" : "them");
 }
 
 RT_EXPORT pid_t fork(void)
@@ -85,4 +104,117 @@ RT_EXPORT void _Exit(int status)
 {
 	rt_finish(status);
 	REAL(_Exit)(status);
+}
+
+/* ---- exec ------------------------------------------------------------------------------- */
+
+extern char **environ;
+
+/* Replay cannot follow an exec: the trace holds the program that ran last, and replay starts
+ * that one directly, so a replayed program that executes something has diverged. */
+__attribute__((noreturn)) static void exec_in_replay(const char *path)
+{
+	rt_msg("replay diverged: the program executed %s; the recording holds the program that ran "
+	       "last, so replay cannot follow an exec", path ? path : "(fd)");
+	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+}
+
+RT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	if (!rt_active(RT_PROC))
+		return REAL(execve)(path, argv, envp);
+	if (rt_replaying())
+		exec_in_replay(path);
+	return rt_real.execve(path, argv, rt_exec_env(envp));
+}
+
+RT_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+RT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	if (!rt_active(RT_PROC))
+		return REAL(execvpe)(file, argv, envp);
+	if (rt_replaying())
+		exec_in_replay(file);
+	return rt_real.execvpe(file, argv, rt_exec_env(envp));
+}
+
+RT_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+RT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	if (!rt_active(RT_PROC))
+		return REAL(fexecve)(fd, argv, envp);
+	if (rt_replaying())
+		exec_in_replay(NULL);
+	return rt_real.fexecve(fd, argv, rt_exec_env(envp));
+}
+
+/* The execl family takes its arguments inline; collect them into an array from the arena (the
+ * process is about to be replaced, and if the exec fails the little memory is not missed). */
+static char **collect_args(const char *arg0, va_list ap, char ***envp_out)
+{
+	va_list count;
+	va_copy(count, ap);
+	size_t n = 1;
+	while (va_arg(count, char *))
+		n++;
+	va_end(count);
+	char **argv = rt_alloc(sizeof *argv * (n + 1));
+	if (!argv)
+		return NULL;
+	argv[0] = (char *)arg0;
+	for (size_t i = 1; i < n; i++)
+		argv[i] = va_arg(ap, char *);
+	argv[n] = NULL;
+	(void)va_arg(ap, char *); /* the terminating NULL */
+	if (envp_out)
+		*envp_out = va_arg(ap, char **);
+	return argv;
+}
+
+RT_EXPORT int execl(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+	va_start(ap, arg0);
+	char **argv = collect_args(arg0, ap, NULL);
+	va_end(ap);
+	if (!argv) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return execve(path, argv, environ);
+}
+
+RT_EXPORT int execle(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+	char **envp = NULL;
+	va_start(ap, arg0);
+	char **argv = collect_args(arg0, ap, &envp);
+	va_end(ap);
+	if (!argv) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return execve(path, argv, envp);
+}
+
+RT_EXPORT int execlp(const char *file, const char *arg0, ...)
+{
+	va_list ap;
+	va_start(ap, arg0);
+	char **argv = collect_args(arg0, ap, NULL);
+	va_end(ap);
+	if (!argv) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return execvpe(file, argv, environ);
 }

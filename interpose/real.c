@@ -70,6 +70,9 @@ void rt_real_init(void)
 	t.exit = next("exit");
 	t._exit = next("_exit");
 	t._Exit = next("_Exit");
+	t.execve = next("execve");
+	t.execvpe = next("execvpe");
+	t.fexecve = next("fexecve");
 	rt_real = t;
 	rt_self.inside--;
 }

@@ -95,6 +95,15 @@ void rt_note_replayed_clock(int clock_id, int64_t ns);
 pid_t rt_recorded_pid(void);
 pid_t rt_real_pid(void);
 
+/* The path the program was executed by (AT_EXECFN of the first image, before any re-exec). */
+const char *rt_exec_path(void);
+
+/* Record: the environment a program we exec must get so that it records on into the trace. */
+char **rt_exec_env(char *const envp[]);
+
+/* Record: say, once at the end, that child processes ran unrecorded (proc.c). */
+void rt_children_note(void);
+
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
 
@@ -198,6 +207,9 @@ struct rt_real_table {
 	void (*exit)(int) __attribute__((noreturn));
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
 };
 
 extern struct rt_real_table rt_real;

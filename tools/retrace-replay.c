@@ -1,0 +1,626 @@
+/* retrace-replay — run a recorded program again, offline, fed from its trace.
+ *
+ * Rebuilds the recorded process's start (executable, argv, environment, cwd, ASLR off) so its
+ * memory layout matches, cuts it off from the network, and runs it with libretrace in replay
+ * mode.  Exits as the program did, or with retrace's own verdict (divergence, end of the trace)
+ * which the library reports on a status pipe so it is never confused with the program's status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+const char tool_name[] = "retrace-replay";
+
+static void usage(void)
+{
+	printf("Usage: %s [--no-netns] [-v] TRACE [-- CMD [ARG...]]\n"
+	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
+	       "\n"
+	       "  CMD [ARG...]     optional: the recorded command line, checked against TRACE\n"
+	       "      --no-netns   do not put the replay in a new network namespace\n"
+	       "  -v, --verbose    print a summary line when the replay ends\n"
+	       "      --help       show this help and exit\n"
+	       "      --version    show the version and exit\n"
+	       "\n"
+	       "Exit status: that of the replayed program (or its signal), else\n"
+	       "  90 diverged from the trace     91 unusable trace   92 command differs\n"
+	       "  93 the recording ends here     94 usage error      95 retrace failed\n"
+	       " 126 program not executable     127 program not found\n"
+	       "See retrace-replay(1).\n",
+	       tool_name);
+}
+
+/* What the replayed process is started with, copied out of the trace header (the reader is
+ * closed before the fork so the child inherits nothing of it). */
+struct replay_plan {
+	char **argv;         /* NULL-terminated */
+	size_t argc;
+	char **env;          /* the recorded entries, NULL-terminated, room for 4 more */
+	size_t nenv;
+	char *exe;
+	char *cwd;
+	int status_fd;
+	uint64_t nevents;    /* counted only with -v */
+	int64_t recorded_ns; /* start to the last wall-clock read, -1 when unknown; only with -v */
+};
+
+static _Noreturn void out_of_memory(void)
+{
+	tool_msg("out of memory");
+	exit(RETRACE_EXIT_ERROR);
+}
+
+/* A header byte string as a C string.  An embedded NUL cannot come from the kernel (argv, env
+ * and paths are C strings there), so it means a damaged or forged header. */
+static char *header_string(const ProtobufCBinaryData *b, const char *trace, const char *what)
+{
+	if (b->len > 0 && memchr(b->data, '\0', b->len) != NULL) {
+		tool_msg("%s: the header's %s contains a NUL byte; the trace is damaged", trace, what);
+		exit(RETRACE_EXIT_BAD_TRACE);
+	}
+	char *s = malloc(b->len + 1);
+	if (s == NULL)
+		out_of_memory();
+	if (b->len > 0)
+		memcpy(s, b->data, b->len);
+	s[b->len] = '\0';
+	return s;
+}
+
+static int is_wall_clock_read(const struct trace_event *ev)
+{
+	switch (ev->call) {
+	case RETRACE__CALL__CALL_CLOCK_GETTIME:
+		return ev->arg0 == CLOCK_REALTIME || ev->arg0 == CLOCK_REALTIME_COARSE;
+	case RETRACE__CALL__CALL_GETTIMEOFDAY:
+	case RETRACE__CALL__CALL_TIME:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* For the -v summary: walks every event once, which also proves the trace decodes to its end
+ * before the program starts. */
+static void count_events(const struct trace_reader *r, const char *trace, struct replay_plan *p)
+{
+	struct trace_cursor c;
+	struct trace_error err;
+	struct trace_event ev;
+	int64_t last_wall = INT64_MIN;
+	int rc;
+
+	if (trace_cursor_init(&c, r, 0, &err) != 0) {
+		tool_msg("%s: %s", trace, err.msg);
+		exit(tool_exit_for_trace_status(err.code));
+	}
+	while ((rc = trace_cursor_next(&c, &ev, &err)) == 1) {
+		p->nevents++;
+		if (is_wall_clock_read(&ev) && ev.value > last_wall)
+			last_wall = ev.value;
+	}
+	trace_cursor_free(&c);
+	if (rc < 0) {
+		tool_msg("%s: %s", trace, err.msg);
+		exit(tool_exit_for_trace_status(err.code));
+	}
+	int64_t start = r->header->start_time_ns;
+	p->recorded_ns = last_wall > start ? last_wall - start : -1;
+}
+
+static void load_plan(const char *trace, int verbose, struct replay_plan *p)
+{
+	struct trace_reader r;
+	struct trace_error err;
+
+	if (trace_reader_open_file(&r, trace, NULL, &err) != 0) {
+		tool_msg("%s: %s", trace, err.msg);
+		exit(tool_exit_for_trace_status(err.code));
+	}
+	if (r.torn_offset != 0)
+		tool_msg("note: %s: the trace's tail from byte %llu on is torn (the recording was cut "
+			 "off there); it is ignored", trace, (unsigned long long)r.torn_offset);
+
+	const Retrace__Header *h = r.header;
+	if (h == NULL || h->n_argv == 0 || h->exe_path.len == 0) {
+		tool_msg("%s: the header does not say what was run (no argv or executable); the "
+			 "trace is damaged", trace);
+		exit(RETRACE_EXIT_BAD_TRACE);
+	}
+	/* 0..2 would take the program's stdin, stdout or stderr away */
+	if (h->status_fd < 3) {
+		tool_msg("%s: the header's status fd (%d) is not usable; the trace is damaged", trace,
+			 (int)h->status_fd);
+		exit(RETRACE_EXIT_BAD_TRACE);
+	}
+
+	p->argc = h->n_argv;
+	p->argv = calloc(h->n_argv + 1, sizeof *p->argv);
+	p->nenv = h->n_env;
+	p->env = calloc(h->n_env + 5, sizeof *p->env);
+	if (p->argv == NULL || p->env == NULL)
+		out_of_memory();
+	for (size_t i = 0; i < h->n_argv; i++)
+		p->argv[i] = header_string(&h->argv[i], trace, "argv");
+	for (size_t i = 0; i < h->n_env; i++) {
+		p->env[i] = header_string(&h->env[i], trace, "environment");
+		/* glibc's getenv returns the first match, so a recorded RETRACE_MODE=record would beat
+		 * ours and overwrite the trace being replayed. */
+		if (strncmp(p->env[i], "RETRACE_MODE=", 13) == 0 ||
+		    strncmp(p->env[i], "RETRACE_TRACE=", 14) == 0 ||
+		    strncmp(p->env[i], "RETRACE_STATUS_FD=", 18) == 0) {
+			tool_msg("%s: the recorded environment holds %.*s, which the recording should "
+				 "have removed; refusing to replay it", trace,
+				 (int)strcspn(p->env[i], "="), p->env[i]);
+			exit(RETRACE_EXIT_BAD_TRACE);
+		}
+	}
+	p->exe = header_string(&h->exe_path, trace, "executable path");
+	/* Start the program by the path it was started by when recorded (e.g. the python3 symlink
+	 * rather than python3.11), so the process begins the same way; only if that path still
+	 * leads to the recorded executable. */
+	if (h->exec_path.len > 0) {
+		char *via = header_string(&h->exec_path, trace, "exec path");
+		struct stat a, b;
+		if (stat(via, &a) == 0 && stat(p->exe, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			p->exe = via;
+	}
+	p->cwd = header_string(&h->cwd, trace, "working directory");
+	p->status_fd = h->status_fd;
+	p->recorded_ns = -1;
+	if (verbose)
+		count_events(&r, trace, p);
+	trace_reader_close(&r);
+}
+
+static void print_command(FILE *f, char *const *argv, size_t argc)
+{
+	for (size_t i = 0; i < argc; i++) {
+		if (i > 0)
+			fputc(' ', f);
+		tool_print_shell_word(f, (const uint8_t *)argv[i], strlen(argv[i]));
+	}
+	fputc('\n', f);
+}
+
+static void check_command(const struct replay_plan *p, char *const *given, size_t ngiven)
+{
+	int same = ngiven == p->argc;
+
+	for (size_t i = 0; same && i < ngiven; i++)
+		same = strcmp(given[i], p->argv[i]) == 0;
+	if (same)
+		return;
+	tool_msg("the command given differs from the recorded one; replay runs exactly what was "
+		 "recorded, so give that command or none");
+	fputs("  recorded: ", stderr);
+	print_command(stderr, p->argv, p->argc);
+	fputs("  given:    ", stderr);
+	print_command(stderr, given, ngiven);
+	exit(RETRACE_EXIT_MISMATCH);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * LD_PRELOAD.  The recorded value is kept byte for byte whenever it still names a libretrace.so
+ * that exists: the environment is part of the memory layout the replay must reproduce.
+ */
+static int is_libretrace_element(const char *elem, size_t len)
+{
+	static const char base[] = "libretrace.so";
+	size_t n = sizeof base - 1;
+
+	return len >= n && memcmp(elem + len - n, base, n) == 0 &&
+	       (len == n || elem[len - n - 1] == '/');
+}
+
+/* A libretrace element that ld.so would not load here.  A bare name (no '/') is searched in the
+ * library path, which we cannot check cheaply, so it gets the benefit of the doubt. */
+static int element_is_missing(const char *elem, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (memchr(elem, '/', len) == NULL)
+		return 0;
+	if (len >= sizeof path)
+		return 1;
+	memcpy(path, elem, len);
+	path[len] = '\0';
+	return access(path, R_OK) != 0;
+}
+
+/* ld.so splits LD_PRELOAD at spaces and colons */
+static const char preload_separators[] = " :";
+
+/* Whether the recorded value still works here: it names a libretrace.so that exists. */
+static int preload_is_usable(const char *value)
+{
+	for (const char *s = value; *s != '\0';) {
+		size_t len = strcspn(s, preload_separators);
+		if (len > 0 && is_libretrace_element(s, len) && !element_is_missing(s, len))
+			return 1;
+		s += len;
+		s += strspn(s, preload_separators);
+	}
+	return 0;
+}
+
+/* The value with every libretrace.so element replaced by ours, or ours put first when the value
+ * names none; the other preloads and the separators stay as recorded. */
+static char *preload_with_ours(const char *value, const char *ours)
+{
+	size_t n_named = 1;
+
+	for (const char *s = value; *s != '\0'; s++)
+		n_named += strchr(preload_separators, *s) != NULL;
+
+	size_t cap = strlen(value) + (n_named + 1) * (strlen(ours) + 1) + 1, used = 0;
+	char *out = malloc(cap);
+	int replaced = 0;
+	if (out == NULL)
+		out_of_memory();
+	for (const char *s = value; *s != '\0';) {
+		size_t len = strcspn(s, preload_separators);
+		if (len > 0 && is_libretrace_element(s, len)) {
+			used += (size_t)sprintf(out + used, "%s", ours);
+			replaced = 1;
+		} else {
+			memcpy(out + used, s, len);
+			used += len;
+		}
+		s += len;
+		size_t gap = strspn(s, preload_separators);
+		memcpy(out + used, s, gap);
+		used += gap;
+		s += gap;
+	}
+	out[used] = '\0';
+	if (!replaced) {
+		char *with;
+		if (asprintf(&with, "%s%s%s", ours, out[0] != '\0' ? ":" : "", out) < 0)
+			out_of_memory();
+		free(out);
+		out = with;
+	}
+	return out;
+}
+
+static char *env_entry(const char *name, const char *value)
+{
+	char *e;
+
+	if (asprintf(&e, "%s=%s", name, value) < 0)
+		out_of_memory();
+	return e;
+}
+
+/* Called after the chdir to the recorded cwd, so relative preload paths resolve as ld.so will
+ * resolve them in the replayed process. */
+static void build_environment(struct replay_plan *p, const char *trace_abs)
+{
+	char ours[PATH_MAX];
+	size_t n = p->nenv;
+	int have_preload = 0;
+
+	for (size_t i = 0; i < p->nenv; i++) {
+		if (strncmp(p->env[i], "LD_PRELOAD=", 11) != 0)
+			continue;
+		have_preload = 1;
+		const char *recorded = p->env[i] + 11;
+		if (preload_is_usable(recorded))
+			continue; /* keep it byte-identical */
+		if (tool_find_libretrace(ours, sizeof ours) != 0)
+			exit(RETRACE_EXIT_ERROR);
+		char *value = preload_with_ours(recorded, ours);
+		fprintf(stderr, "%s: warning: the recorded LD_PRELOAD (", tool_name);
+		tool_print_escaped(stderr, (const uint8_t *)recorded, strlen(recorded));
+		fprintf(stderr, ") names no libretrace.so that exists here; using %s instead, so the "
+			"environment differs from the recording and object ids may differ\n", ours);
+		p->env[i] = env_entry("LD_PRELOAD", value);
+		free(value);
+	}
+	if (!have_preload) {
+		/* the recording had the library some other way (e.g. /etc/ld.so.preload) */
+		if (tool_find_libretrace(ours, sizeof ours) != 0)
+			exit(RETRACE_EXIT_ERROR);
+		tool_msg("warning: the recorded environment has no LD_PRELOAD; adding LD_PRELOAD=%s at "
+			 "its end, so object ids may differ", ours);
+		p->env[n++] = env_entry("LD_PRELOAD", ours);
+	}
+
+	char fd[16];
+	snprintf(fd, sizeof fd, "%d", p->status_fd);
+	p->env[n++] = env_entry("RETRACE_MODE", "replay");
+	p->env[n++] = env_entry("RETRACE_TRACE", trace_abs);
+	p->env[n++] = env_entry("RETRACE_STATUS_FD", fd);
+	p->env[n] = NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Running the program.
+ */
+static volatile pid_t child_pid;
+
+/* SIGINT/SIGQUIT/SIGHUP/SIGTERM for us are meant for the program.  One that came from the
+ * terminal (si_code SI_KERNEL) went to the whole foreground process group, the program
+ * included, so forwarding it would deliver it twice. */
+static void forward_signal(int sig, siginfo_t *si, void *context)
+{
+	int saved = errno;
+
+	if (si->si_code != SI_KERNEL && child_pid > 0)
+		kill(child_pid, sig);
+	errno = saved;
+}
+
+static const int forwarded_signals[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
+
+/* What the child tells the parent through a close-on-exec pipe when it cannot exec. */
+struct child_failure {
+	int step; /* 0: setting up the status fd, 1: execve */
+	int err;
+};
+
+static _Noreturn void run_child(const struct replay_plan *p, int status_w, int report_w,
+				const sigset_t *mask)
+{
+	struct child_failure f = { 0, 0 };
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* The report pipe must survive the dup2 below; F_DUPFD_CLOEXEC picks a free fd. */
+	if (report_w == p->status_fd)
+		report_w = fcntl(report_w, F_DUPFD_CLOEXEC, 0);
+	if (status_w == p->status_fd) {
+		if (fcntl(status_w, F_SETFD, 0) != 0)
+			goto fail;
+	} else {
+		/* dup2 leaves the new fd without O_CLOEXEC: the library needs it after exec */
+		if (dup2(status_w, p->status_fd) < 0)
+			goto fail;
+		close(status_w);
+	}
+	f.step = 1;
+	execve(p->exe, p->argv, p->env);
+fail:
+	f.err = errno;
+	if (write(report_w, &f, sizeof f) < 0) {
+		/* nothing left to tell it with; the exit status still says something went wrong */
+	}
+	_exit(RETRACE_EXIT_ERROR);
+}
+
+/* The child's report, if it failed before running the program: then its exit status is ours,
+ * not the program's, and the message comes from here. */
+static void check_child_started(const struct replay_plan *p, int report_r, pid_t pid)
+{
+	struct child_failure f;
+	ssize_t n;
+
+	do
+		n = read(report_r, &f, sizeof f);
+	while (n < 0 && errno == EINTR);
+	close(report_r);
+	if (n != (ssize_t)sizeof f)
+		return; /* closed by a successful exec */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (f.step == 0) {
+		tool_msg("cannot give the replayed program its status channel on fd %d: %s%s",
+			 p->status_fd, strerror(f.err),
+			 f.err == EBADF ? " (the open-file limit, ulimit -n, is below it; raise it to "
+					  "what the recording had)" : "");
+		exit(RETRACE_EXIT_ERROR);
+	}
+	fprintf(stderr, "%s: cannot run the recorded program ", tool_name);
+	tool_print_escaped(stderr, (const uint8_t *)p->exe, strlen(p->exe));
+	fprintf(stderr, ": %s%s\n", strerror(f.err),
+		f.err == ENOENT ? " (replay needs the same executable at the same path as the "
+				  "recording)" : "");
+	exit(f.err == ENOENT || f.err == ENOTDIR ? RETRACE_EXIT_NOTFOUND : RETRACE_EXIT_NOEXEC);
+}
+
+static _Noreturn void die_by_signal(int sig)
+{
+	struct rlimit core;
+
+	/* the program already dumped its core if it was going to; do not add ours */
+	if (getrlimit(RLIMIT_CORE, &core) == 0) {
+		core.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &core);
+	}
+	if (sig != SIGKILL && sig != SIGSTOP) {
+		sigset_t set;
+
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+	}
+	kill(getpid(), sig);
+	/* Still here: the signal's default action is to ignore it or to stop, and we were
+	 * continued.  The shell convention is the closest we can come. */
+	exit(128 + sig);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void isolate_network(void)
+{
+	if (unshare(CLONE_NEWNET) == 0)
+		return;
+	if (errno == EPERM || errno == EINVAL || errno == ENOSPC) {
+		tool_msg("warning: cannot give the replay its own network namespace (%s); it runs "
+			 "with this host's network (run as root to isolate it, or pass --no-netns)",
+			 strerror(errno));
+		return;
+	}
+	tool_msg("cannot create a network namespace for the replay: %s; pass --no-netns to "
+		 "replay without one", strerror(errno));
+	exit(RETRACE_EXIT_ERROR);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION };
+	static const struct option options[] = {
+		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int netns = 1, verbose = 0, opt;
+
+	opterr = 0;
+	/* Permuting (no '+'): options may follow TRACE; "--" ends them before CMD. */
+	while ((opt = getopt_long(argc, argv, ":v", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_NO_NETNS:
+			netns = 0;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case OPT_HELP:
+			usage();
+			return 0;
+		case OPT_VERSION:
+			tool_print_version();
+			return 0;
+		default:
+			tool_bad_option(opt, argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		tool_usage_error("no trace given");
+	const char *trace = argv[optind];
+	char **given = argv + optind + 1;
+	size_t ngiven = (size_t)(argc - optind - 1);
+
+	struct replay_plan plan = { 0 };
+	load_plan(trace, verbose, &plan);
+	if (ngiven > 0)
+		check_command(&plan, given, ngiven);
+
+	char trace_abs[PATH_MAX];
+	if (realpath(trace, trace_abs) == NULL) {
+		tool_msg("%s: %s", trace, strerror(errno));
+		return RETRACE_EXIT_BAD_TRACE;
+	}
+	if (plan.cwd[0] == '\0') {
+		/* the recorded process could not tell (its directory had been removed) */
+		tool_msg("warning: %s does not record a working directory; replaying in this one",
+			 trace);
+	} else if (chdir(plan.cwd) != 0) {
+		int err = errno;
+		fprintf(stderr, "%s: cannot enter the recorded working directory ", tool_name);
+		tool_print_escaped(stderr, (const uint8_t *)plan.cwd, strlen(plan.cwd));
+		fprintf(stderr, ": %s; replay runs where the recording ran\n", strerror(err));
+		return RETRACE_EXIT_ERROR;
+	}
+	build_environment(&plan, trace_abs);
+
+	int persona = personality(0xffffffff);
+	if (persona == -1 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)
+		tool_msg("warning: cannot turn off address randomization (personality: %s); "
+			 "libretrace will try again", strerror(errno));
+	if (netns)
+		isolate_network();
+
+	int status_pipe[2], report_pipe[2];
+	if (pipe2(status_pipe, O_CLOEXEC) != 0 || pipe2(report_pipe, O_CLOEXEC) != 0) {
+		tool_msg("cannot create a pipe: %s", strerror(errno));
+		return RETRACE_EXIT_ERROR;
+	}
+
+	/* Blocked across the fork: a signal before the handlers are in place must not kill us and
+	 * orphan the program.  The child restores the caller's mask before exec. */
+	sigset_t forwarded, caller_mask;
+	sigemptyset(&forwarded);
+	for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+		sigaddset(&forwarded, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &forwarded, &caller_mask);
+
+	struct timespec started;
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	pid_t pid = fork();
+	if (pid < 0) {
+		tool_msg("cannot fork: %s", strerror(errno));
+		return RETRACE_EXIT_ERROR;
+	}
+	if (pid == 0) {
+		close(status_pipe[0]);
+		close(report_pipe[0]);
+		run_child(&plan, status_pipe[1], report_pipe[1], &caller_mask);
+	}
+	close(status_pipe[1]);
+	close(report_pipe[1]);
+
+	child_pid = pid;
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
+		struct sigaction old;
+
+		/* ignored when we started (a background job's SIGINT): the program inherited that
+		 * too, so leave it ignored rather than start passing it on */
+		if (sigaction(forwarded_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(forwarded_signals[i], &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+
+	check_child_started(&plan, report_pipe[0], pid);
+
+	int wstatus;
+	while (waitpid(pid, &wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			tool_msg("cannot wait for the replayed program: %s", strerror(errno));
+			return RETRACE_EXIT_ERROR;
+		}
+	}
+	double replay_s = seconds_since(&started);
+
+	/* Non-blocking: a child of the program may still hold the pipe's write end open. */
+	char verdict = 0;
+	fcntl(status_pipe[0], F_SETFL, O_NONBLOCK);
+	if (read(status_pipe[0], &verdict, 1) != 1)
+		verdict = 0;
+	if (verdict == RETRACE_STATUS_DIVERGED)
+		return RETRACE_EXIT_DIVERGED;
+	if (verdict == RETRACE_STATUS_TRACE_END)
+		return RETRACE_EXIT_TRACE_END;
+
+	if (verbose) {
+		fprintf(stderr, "%s: replayed %llu events of %s (recorded wall time ", tool_name,
+			(unsigned long long)plan.nevents, trace);
+		if (plan.recorded_ns >= 0)
+			fprintf(stderr, "%.3f s", (double)plan.recorded_ns / 1e9);
+		else
+			fputs("unknown", stderr);
+		fprintf(stderr, ", replay %.3f s)\n", replay_s);
+	}
+	if (WIFSIGNALED(wstatus))
+		die_by_signal(WTERMSIG(wstatus));
+	return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : RETRACE_EXIT_ERROR;
+}
