@@ -1,0 +1,207 @@
+/* common.c — helpers shared by the retrace command-line tools.
+ *
+ * Linked into every tool: the Makefile treats each .c file in tools/ that is not a command as
+ * common code.  Nothing here runs inside the recorded program, so plain stdio and malloc are fine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+void tool_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	/* stdout may hold part of a dump: flush it so the message lands after what came before */
+	fflush(stdout);
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+_Noreturn void tool_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_name);
+	exit(RETRACE_EXIT_USAGE);
+}
+
+_Noreturn void tool_bad_option(int what, const char *arg)
+{
+	const char *problem = what == ':' ? "needs an argument" : "is not known";
+	char name[] = { '-', (char)optopt, '\0' };
+
+	/* getopt sets optopt to the letter of a short option; for a long one it is the option's
+	 * value or 0, and argv[optind - 1] is the option as written. */
+	if (optopt > 0 && optopt < 128 && arg != NULL && strncmp(arg, "--", 2) != 0)
+		tool_usage_error("option '%s' %s", name, problem);
+	if (what == '?' && arg != NULL && strchr(arg, '=') != NULL)
+		problem = "takes no argument, or is not known";
+	tool_usage_error("option '%s' %s", arg != NULL ? arg : "?", problem);
+}
+
+void tool_print_version(void)
+{
+	printf("%s %s\n", tool_name, RETRACE_VERSION);
+}
+
+int tool_find_libretrace(char *out, size_t size)
+{
+	char self[PATH_MAX], guess[PATH_MAX + 32], resolved[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n < 0) {
+		tool_msg("cannot find our own binary (/proc/self/exe: %s); is /proc mounted?",
+			 strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(guess, sizeof guess, "%s/../lib/libretrace.so", self);
+	if (realpath(guess, resolved) == NULL) {
+		tool_msg("cannot find libretrace.so at %s: %s; it belongs in the lib directory "
+			 "beside this program's bin (run make, or reinstall retrace)", guess,
+			 strerror(errno));
+		return -1;
+	}
+	if (strlen(resolved) >= size) {
+		tool_msg("path of libretrace.so is too long: %s", resolved);
+		return -1;
+	}
+	strcpy(out, resolved);
+	return 0;
+}
+
+int tool_exit_for_trace_status(enum trace_status code)
+{
+	/* Running out of memory is our failure, not the trace's; every other refusal means the
+	 * file cannot be used as a trace. */
+	return code == TRACE_E_NOMEM ? RETRACE_EXIT_ERROR : RETRACE_EXIT_BAD_TRACE;
+}
+
+size_t tool_utf8_sequence_len(const uint8_t *s, size_t avail)
+{
+	uint8_t b = s[0];
+	size_t len;
+	uint32_t cp, min;
+
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		len = 2, cp = b & 0x1f, min = 0x80;
+	else if (b >= 0xe0 && b <= 0xef)
+		len = 3, cp = b & 0x0f, min = 0x800;
+	else if (b >= 0xf0 && b <= 0xf4)
+		len = 4, cp = b & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > avail)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* A sequence a terminal may act on: not UTF-8, C0 controls, DEL, C1 controls (U+0080..U+009F). */
+static int sequence_is_unprintable(const uint8_t *s, size_t n)
+{
+	return n == 0 || s[0] < 0x20 || s[0] == 0x7f || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0);
+}
+
+static int shell_safe_byte(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("@%+=:,./-_", c) != NULL);
+}
+
+void tool_print_shell_word(FILE *f, const uint8_t *s, size_t len)
+{
+	int plain = len > 0, needs_ansi_c = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = tool_utf8_sequence_len(s + i, len - i);
+
+		if (sequence_is_unprintable(s + i, n))
+			needs_ansi_c = 1;
+		if (n != 1 || !shell_safe_byte(s[i]))
+			plain = 0;
+		i += n ? n : 1;
+	}
+	if (plain) {
+		fwrite(s, 1, len, f);
+		return;
+	}
+	if (!needs_ansi_c) {
+		fputc('\'', f);
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(s[i], f);
+		}
+		fputc('\'', f);
+		return;
+	}
+	/* Control bytes or bytes that are not UTF-8: plain quotes would print them raw. */
+	fputs("$'", f);
+	for (size_t i = 0; i < len;) {
+		size_t n = tool_utf8_sequence_len(s + i, len - i);
+
+		if (sequence_is_unprintable(s + i, n)) {
+			size_t k = n ? n : 1;
+			for (size_t j = 0; j < k; j++)
+				fprintf(f, "\\x%02x", s[i + j]);
+			i += k;
+			continue;
+		}
+		if (s[i] == '\'' || s[i] == '\\')
+			fputc('\\', f);
+		fwrite(s + i, 1, n, f);
+		i += n;
+	}
+	fputc('\'', f);
+}
+
+void tool_print_escaped(FILE *f, const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = tool_utf8_sequence_len(s + i, len - i);
+
+		if (sequence_is_unprintable(s + i, n)) {
+			size_t k = n ? n : 1;
+			for (size_t j = 0; j < k; j++)
+				fprintf(f, "\\x%02x", s[i + j]);
+			i += k;
+			continue;
+		}
+		if (s[i] == '\\')
+			fputc('\\', f);
+		fwrite(s + i, 1, n, f);
+		i += n;
+	}
+}
+
+void tool_print_hex(FILE *f, const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%02x", s[i]);
+}
