@@ -20,6 +20,7 @@
 #include "wire.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+#define TRAILER_ROOM 1024u
 
 static void writer_lock(struct trace_writer *w)
 {
@@ -73,9 +74,13 @@ static int writer_grow(struct trace_writer *w, size_t need)
 static uint8_t *writer_reserve(struct trace_writer *w, uint32_t kind, size_t payload)
 {
 	size_t size = ALIGN8(TRACE_FRAME_HEAD_SIZE + payload);
+	/* Every frame but the trailer leaves room for one: when the disk fills up, the trailer can
+	 * still say so, and replay can tell "recording stopped" from "process killed". */
+	size_t need = w->end + size + (kind == TRACE_FRAME_TRAILER ? 0 : TRAILER_ROOM);
 	uint8_t *head = NULL;
 	writer_lock(w);
-	if (!w->failed && (w->end + size <= w->mapped || writer_grow(w, w->end + size) == 0)) {
+	if ((!w->failed || kind == TRACE_FRAME_TRAILER) &&
+	    (need <= w->mapped || (!w->failed && writer_grow(w, need) == 0))) {
 		head = w->map + w->end;
 		uint32_t h[4] = { TRACE_FRAME_MAGIC, kind, (uint32_t)(size - TRACE_FRAME_HEAD_SIZE), 0 };
 		memcpy(head, h, sizeof h);

@@ -177,7 +177,7 @@ void rt_finish(int status)
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 		rt_children_note();
 		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
-		tr.events = __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST) - 1;
+		tr.events = (rt_stopped[0] ? rt_stopped_seq : __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST)) - 1;
 		tr.exit_status = status < 0 ? -1 : status & 0xff;
 		if (rt_stopped[0]) {
 			tr.stopped = rt_stopped;
