@@ -176,6 +176,10 @@ void rt_finish(int status)
 	if (rt_mode == RT_MODE_RECORD) {
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 		rt_children_note();
+		uint32_t threads = __atomic_load_n(&rt_next_tid, __ATOMIC_SEQ_CST) - 1;
+		if (threads > 1)
+			rt_msg("warning: %u threads made calls retrace records; replaying threads in their "
+			       "recorded order is not supported yet, so replay may diverge", threads);
 		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
 		tr.events = (rt_stopped[0] ? rt_stopped_seq : __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST)) - 1;
 		tr.exit_status = status < 0 ? -1 : status & 0xff;
@@ -342,6 +346,9 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		rt_status_fd = rt_open_dev_null_at(h->status_fd);
 	rt_fd_set(rt_status_fd, RT_FD_OURS);
 	rt_header_check(h, argc, argv);
+	if (rt_reader.ntids > 1)
+		rt_msg("warning: this recording has %zu threads; replaying threads in their recorded "
+		       "order is not supported yet, so replay may diverge", rt_reader.ntids);
 }
 
 __attribute__((constructor)) static void rt_init(int argc, char **argv, char **envp)
