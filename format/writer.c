@@ -309,7 +309,7 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 		}
 		if (ev->hash_len) {
 			*p++ = WIRE_TAG(EVENT_HASH, WIRE_LEN);
-			*p++ = (uint8_t)ev->hash_len;
+			p += wire_put_varint(p, ev->hash_len); /* hash_len may exceed 127 */
 			memcpy(p, ev->hash, ev->hash_len);
 			p += ev->hash_len;
 		}
