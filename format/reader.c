@@ -422,15 +422,14 @@ static int decode_event(struct trace_cursor *c, struct trace_event *ev, struct t
 			case EVENT_VALUE: stored = wire_unzigzag(v); break;
 			default: goto bad;
 			}
-		} else if (type == WIRE_LEN && (field == EVENT_DATA || field == EVENT_HASH)) {
+		} else if (type == WIRE_LEN && field >= EVENT_DATA && field <= EVENT_CONTROL) {
 			if (wire_get_varint(&p, body_end, &v) < 0 || v > (uint64_t)(body_end - p))
 				goto bad;
-			if (field == EVENT_DATA) {
-				ev->data = p;
-				ev->data_len = (uint32_t)v;
-			} else {
-				ev->hash = p;
-				ev->hash_len = (uint32_t)v;
+			switch (field) {
+			case EVENT_DATA: ev->data = p; ev->data_len = (uint32_t)v; break;
+			case EVENT_HASH: ev->hash = p; ev->hash_len = (uint32_t)v; break;
+			case EVENT_AUX: ev->aux = p; ev->aux_len = (uint32_t)v; break;
+			default: ev->control = p; ev->control_len = (uint32_t)v; break;
 			}
 			p += v;
 		} else {

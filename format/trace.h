@@ -76,6 +76,10 @@ struct trace_event {
 	uint32_t data_len;
 	const uint8_t *hash;
 	uint32_t hash_len;
+	const uint8_t *aux;
+	uint32_t aux_len;
+	const uint8_t *control;
+	uint32_t control_len;
 };
 
 /* Delta-coding state for Event.value; one per chunk, reset when a chunk begins. */

@@ -220,6 +220,22 @@ static inline size_t encode_event_fields(uint8_t *buf, const struct trace_event 
 	return n;
 }
 
+/* A bytes field: tag, varint length, the bytes; nothing when empty (proto3). */
+static inline size_t blob_size(uint32_t len)
+{
+	return len ? 1 + wire_varint_size(len) + len : 0;
+}
+
+static uint8_t *put_blob(uint8_t *p, uint32_t field, const uint8_t *bytes, uint32_t len)
+{
+	if (!len)
+		return p;
+	*p++ = (uint8_t)WIRE_TAG(field, WIRE_LEN);
+	p += wire_put_varint(p, len);
+	memcpy(p, bytes, len);
+	return p + len;
+}
+
 /* Open a new chunk for c's thread starting at sequence number seq. */
 static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t payload, uint64_t seq)
 {
@@ -251,10 +267,10 @@ static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t pa
 int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
 			const struct trace_event *ev)
 {
-	/* Fields other than data and hash take at most 1 + 10 bytes each, 9 of them. */
+	/* Fields other than the byte fields take at most 1 + 10 bytes each, 9 of them. */
 	enum { FIELDS_MAX = 9 * (1 + WIRE_VARINT_MAX), CHUNK_PREFIX_MAX = 2 * (1 + WIRE_VARINT_MAX) };
-	size_t blobs = (ev->data_len ? 1 + WIRE_VARINT_MAX + (size_t)ev->data_len : 0) +
-		       (ev->hash_len ? 1 + wire_varint_size(ev->hash_len) + (size_t)ev->hash_len : 0);
+	size_t blobs = blob_size(ev->data_len) + blob_size(ev->hash_len) + blob_size(ev->aux_len) +
+		       blob_size(ev->control_len);
 	size_t worst = 1 + WIRE_VARINT_MAX + FIELDS_MAX + blobs;
 
 	if (!c->head || c->used + worst > c->cap || ev->seq <= c->last_seq) {
@@ -294,25 +310,15 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 	} else {
 		uint8_t fields[FIELDS_MAX];
 		size_t nf = encode_event_fields(fields, ev, gap, stored);
-		size_t body = nf + blobs -
-			      (ev->data_len ? WIRE_VARINT_MAX - wire_varint_size(ev->data_len) : 0);
 		p = start;
 		*p++ = WIRE_TAG(CHUNK_EVENTS, WIRE_LEN);
-		p += wire_put_varint(p, body);
+		p += wire_put_varint(p, nf + blobs);
 		memcpy(p, fields, nf);
 		p += nf;
-		if (ev->data_len) {
-			*p++ = WIRE_TAG(EVENT_DATA, WIRE_LEN);
-			p += wire_put_varint(p, ev->data_len);
-			memcpy(p, ev->data, ev->data_len);
-			p += ev->data_len;
-		}
-		if (ev->hash_len) {
-			*p++ = WIRE_TAG(EVENT_HASH, WIRE_LEN);
-			p += wire_put_varint(p, ev->hash_len); /* hash_len may exceed 127 */
-			memcpy(p, ev->hash, ev->hash_len);
-			p += ev->hash_len;
-		}
+		p = put_blob(p, EVENT_DATA, ev->data, ev->data_len);
+		p = put_blob(p, EVENT_HASH, ev->hash, ev->hash_len);
+		p = put_blob(p, EVENT_AUX, ev->aux, ev->aux_len);
+		p = put_blob(p, EVENT_CONTROL, ev->control, ev->control_len);
 	}
 	size_t n = (size_t)(p - start);
 	c->crc = blobs ? trace_crc32c(c->crc, start, n) : crc32c_small(c->crc, start, n);

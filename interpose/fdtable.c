@@ -28,6 +28,22 @@ int rt_fd_move(int fd, int target)
 	return r;
 }
 
+int rt_fd_placeholder(const struct trace_event *ev, int want, int cloexec, unsigned flags)
+{
+	if (want < 0 || want >= RT_FD_MAX || fcntl(want, F_GETFD) >= 0)
+		rt_diverge(ev, "the fd number the recording got here is already in use");
+	int fd = REAL(open)("/dev/null", O_RDWR | (cloexec ? O_CLOEXEC : 0));
+	if (fd >= 0 && fd != want) {
+		int r = REAL(dup3)(fd, want, cloexec ? O_CLOEXEC : 0);
+		REAL(close)(fd);
+		fd = r;
+	}
+	if (fd != want)
+		rt_diverge(ev, "cannot put a placeholder at the fd number the recording got");
+	rt_fd_set(fd, flags);
+	return fd;
+}
+
 /* fds 0, 1 and 2 are outside input like any other: record what they were (open or not, and
  * their stat), and on replay make the process look the same, since Python sizes its buffers and
  * picks line buffering from them.  The replay's own stdin may be absent; the fd must still be

@@ -92,19 +92,7 @@ static int open_replay(const char *path, int flags)
 		errno = ev->err;
 		return (int)ev->result;
 	}
-	int want = (int)ev->result;
-	if (want >= RT_FD_MAX || fcntl(want, F_GETFD) >= 0)
-		rt_diverge(ev, "the fd number the recording opened this file at is already in use");
-	int fd = REAL(open)("/dev/null", O_RDWR | (flags & O_CLOEXEC));
-	if (fd >= 0 && fd != want) {
-		int r = REAL(dup3)(fd, want, flags & O_CLOEXEC);
-		REAL(close)(fd);
-		fd = r;
-	}
-	if (fd != want)
-		rt_diverge(ev, "cannot put a placeholder at the recorded fd number");
-	rt_fd_set(fd, RT_FD_RECORDED);
-	return fd;
+	return rt_fd_placeholder(ev, (int)ev->result, flags & O_CLOEXEC, RT_FD_RECORDED);
 }
 
 static void open_record(const char *path, int flags, int r, int e)

@@ -15,6 +15,14 @@ static void *next(const char *name)
 	return dlsym(RTLD_NEXT, name);
 }
 
+void *rt_real_sym(const char *name)
+{
+	rt_self.inside++;
+	void *p = dlsym(RTLD_NEXT, name);
+	rt_self.inside--;
+	return p;
+}
+
 void rt_real_init(void)
 {
 	struct rt_real_table t;

@@ -129,6 +129,10 @@ enum rt_fd_flag {
 	RT_FD_INHERITED = 1u << 1, /* open before the program started (0, 1, 2): on replay, writes
 				      happen for real */
 	RT_FD_OURS = 1u << 2,      /* retrace's own: the program may not close or replace it */
+	RT_FD_SOCKET = 1u << 3,    /* a socket (or socketpair end): net.c's calls apply */
+	RT_FD_FILE = 1u << 4,      /* a recorded regular file or directory (file.c) */
+	RT_FD_EPOLL = 1u << 5,     /* an epoll instance (poll.c) */
+	RT_FD_PIPE = 1u << 6,      /* a pipe end */
 };
 
 #define RT_FD_MAX 4096
@@ -141,6 +145,10 @@ static inline unsigned rt_fd_get(int fd)
 void rt_fd_set(int fd, unsigned flags);
 /* Move an fd we own to exactly `target` (closing the original); -1 on failure. */
 int rt_fd_move(int fd, int target);
+/* Replay: put a placeholder (/dev/null) at exactly fd number `fd`, the number the recording got
+ * for the call `ev`, so the program's later fds get the numbers they got when recorded; a number
+ * already taken is a divergence.  Sets `flags` on it and returns fd. */
+int rt_fd_placeholder(const struct trace_event *ev, int fd, int cloexec, unsigned flags);
 /* Record (or replay) what fds 0–2 are at start; on replay, make the process match. */
 void rt_fd_inventory(void);
 
@@ -214,6 +222,12 @@ struct rt_real_table {
 
 extern struct rt_real_table rt_real;
 void rt_real_init(void);
+
+/* Wrapper files outside the core keep their real functions in file-local pointers, resolved on
+ * first use: REAL_SYM(real_recv, "recv")(fd, buf, n, flags). */
+void *rt_real_sym(const char *name);
+#define REAL_SYM(var, name) \
+	(RT_UNLIKELY(!(var)) ? ((var) = (__typeof__(var))rt_real_sym(name)) : (var))
 
 /* The real function, resolved on first use: wrappers can run before our constructor (another
  * library's constructor may read the clock), so the table may still be empty. */

@@ -206,6 +206,12 @@ static void print_event_text(const struct trace_event *ev)
 		fputs(" hash=", stdout);
 		tool_print_hex(stdout, ev->hash, ev->hash_len);
 	}
+	if (ev->aux_len > 0) {
+		fputs(" aux=", stdout);
+		tool_print_hex(stdout, ev->aux, ev->aux_len);
+	}
+	if (ev->control_len > 0)
+		printf(" control=%" PRIu32 " bytes", ev->control_len);
 	putchar('\n');
 }
 
@@ -400,6 +406,14 @@ static void print_event_json(const struct trace_event *ev)
 		tool_print_hex(stdout, ev->hash, ev->hash_len);
 		putchar('"');
 	}
+	if (ev->aux_len > 0) {
+		json_key("aux_hex");
+		putchar('"');
+		tool_print_hex(stdout, ev->aux, ev->aux_len);
+		putchar('"');
+	}
+	if (ev->control_len > 0)
+		printf(",\"control_len\":%" PRIu32, ev->control_len);
 	fputs("}\n", stdout);
 }
 

@@ -70,7 +70,7 @@ void fixture_event(uint64_t seq, struct trace_event *ev, uint8_t *buf)
 
 	memset(ev, 0, sizeof *ev);
 	ev->seq = seq;
-	switch (h % 14) {
+	switch (h % 15) {
 	case 0:
 	case 1:
 	case 2:
@@ -146,6 +146,18 @@ void fixture_event(uint64_t seq, struct trace_event *ev, uint8_t *buf)
 		ev->arg2 = 1;
 		ev->data_len = 3;
 		break;
+	case 14:
+		/* every byte field at once: a recvmsg with payload, address and ancillary data */
+		ev->call = RETRACE__CALL__CALL_RECVMSG;
+		ev->arg0 = 5;
+		ev->arg1 = 65536;
+		ev->data_len = fixture_data_len(h);
+		ev->result = ev->data_len;
+		ev->value = 0x40;
+		ev->hash_len = TRACE_HASH_SIZE;
+		ev->aux_len = 16;
+		ev->control_len = 24 + (uint32_t)(h >> 50) % 200;
+		break;
 	}
 	if (ev->data_len > fixture_data_limit)
 		ev->data_len %= fixture_data_limit + 1;
@@ -156,6 +168,15 @@ void fixture_event(uint64_t seq, struct trace_event *ev, uint8_t *buf)
 	if (ev->hash_len) {
 		trace_hash(&seq, sizeof seq, buf + FIXTURE_DATA_MAX);
 		ev->hash = buf + FIXTURE_DATA_MAX;
+	}
+	if (ev->aux_len) {
+		/* aux and control are slices of the data pattern, shifted, so each is distinct */
+		fixture_fill(buf + FIXTURE_DATA_MAX + 64, ev->aux_len, seq + 1);
+		ev->aux = buf + FIXTURE_DATA_MAX + 64;
+	}
+	if (ev->control_len) {
+		fixture_fill(buf + FIXTURE_DATA_MAX + 128, ev->control_len, seq + 2);
+		ev->control = buf + FIXTURE_DATA_MAX + 128;
 	}
 }
 
@@ -178,6 +199,12 @@ void fixture_check_event(const struct trace_event *got, uint64_t seq, uint8_t *b
 	quiet_assert_uint_eq(got->hash_len, want.hash_len);
 	if (want.hash_len)
 		quiet_assert_mem_eq(got->hash, want.hash, want.hash_len);
+	quiet_assert_uint_eq(got->aux_len, want.aux_len);
+	if (want.aux_len)
+		quiet_assert_mem_eq(got->aux, want.aux, want.aux_len);
+	quiet_assert_uint_eq(got->control_len, want.control_len);
+	if (want.control_len)
+		quiet_assert_mem_eq(got->control, want.control, want.control_len);
 }
 
 uint32_t fixture_tid_of(uint64_t seq, uint32_t nthreads)

@@ -10,7 +10,7 @@
 
 #define FIXTURE_THREADS_MAX 8
 #define FIXTURE_DATA_MAX 300000u
-#define FIXTURE_BUF_SIZE (FIXTURE_DATA_MAX + TRACE_HASH_SIZE)
+#define FIXTURE_BUF_SIZE (FIXTURE_DATA_MAX + 512) /* data, then hash at +0, aux at +64, control at +128 */
 #define FIXTURE_RESERVE ((size_t)1 << 32) /* address space only: PROT_NONE, MAP_NORESERVE */
 
 struct fixture {

@@ -495,6 +495,12 @@ START_TEST(protobuf_c_decodes_every_chunk_like_our_cursor)
 			quiet_assert_uint_eq(ev.hash_len, pe->hash.len);
 			if (pe->hash.len)
 				quiet_assert_mem_eq(ev.hash, pe->hash.data, pe->hash.len);
+			quiet_assert_uint_eq(ev.aux_len, pe->aux.len);
+			if (pe->aux.len)
+				quiet_assert_mem_eq(ev.aux, pe->aux.data, pe->aux.len);
+			quiet_assert_uint_eq(ev.control_len, pe->control.len);
+			if (pe->control.len)
+				quiet_assert_mem_eq(ev.control, pe->control.data, pe->control.len);
 			/* and both are what was written */
 			fixture_check_event(&ev, ev.seq, f.buf);
 			total++;
