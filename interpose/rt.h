@@ -38,7 +38,10 @@ enum rt_family {
 	RT_SLEEP = 1u << 3,
 	RT_FD = 1u << 4,
 	RT_PROC = 1u << 5,
-	RT_ALL = (1u << 6) - 1,
+	RT_NET = 1u << 6,  /* sockets, pipes, readiness (net.c, poll.c) */
+	RT_DNS = 1u << 7,  /* name resolution (dns.c) */
+	RT_FILE = 1u << 8, /* regular files and directories (file.c) */
+	RT_ALL = (1u << 9) - 1,
 };
 
 enum rt_mode { RT_MODE_OFF, RT_MODE_RECORD, RT_MODE_REPLAY };
