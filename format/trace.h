@@ -131,6 +131,8 @@ struct trace_chunk {
 	uint32_t tid;
 	uint64_t first_seq;
 	uint64_t last_seq;
+	uint32_t next_size; /* payload of the next chunk: 4 KiB first, doubling to chunk_size, so a
+			       short program's trace is not mostly reserved space */
 	struct trace_value_state values;
 };
 
@@ -148,6 +150,11 @@ int trace_writer_put_header(struct trace_writer *w, const Retrace__Header *h);
  * returns 0.  -1: the writer failed (w->error says why); the event is not in the trace. */
 int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
 			const struct trace_event *ev);
+
+/* The same for an event with no byte fields and only call, arg0, result and value set (a clock,
+ * an id): the hot path of record, without building a struct trace_event. */
+int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
+			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value);
 
 /* Write the TRAILER frame and trim the file to its used length.  The writer stays open. */
 int trace_writer_put_trailer(struct trace_writer *w, const Retrace__Trailer *t);

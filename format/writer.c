@@ -19,6 +19,7 @@
 #include "trace.h"
 #include "wire.h"
 
+#define RT_WRITER_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 #define TRAILER_ROOM 1024u
 
@@ -220,6 +221,15 @@ static inline size_t encode_event_fields(uint8_t *buf, const struct trace_event 
 	return n;
 }
 
+static inline uint32_t chunk_next_size(struct trace_chunk *c, uint32_t chunk_size)
+{
+	uint32_t size = c->next_size ? c->next_size : 4096;
+	if (size > chunk_size)
+		size = chunk_size;
+	c->next_size = size < chunk_size / 2 ? size * 2 : chunk_size;
+	return size;
+}
+
 /* A bytes field: tag, varint length, the bytes; nothing when empty (proto3). */
 static inline size_t blob_size(uint32_t len)
 {
@@ -277,8 +287,9 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 		if (w->failed)
 			return -1;
 		size_t payload = worst + CHUNK_PREFIX_MAX;
-		if (payload < chunk_size)
-			payload = chunk_size;
+		size_t want = chunk_next_size(c, chunk_size);
+		if (payload < want)
+			payload = want;
 		if (payload > UINT32_MAX - 64) {
 			int saved = errno;
 			writer_fail(w, TRACE_E_FULL, EFBIG, "event too large for a trace chunk");
@@ -324,6 +335,51 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 	c->crc = blobs ? trace_crc32c(c->crc, start, n) : crc32c_small(c->crc, start, n);
 	c->used += (uint32_t)n;
 	c->last_seq = ev->seq;
+	frame_commit(c->head, c->used, c->crc);
+	return 0;
+}
+
+int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
+			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value)
+{
+	/* tag+len, call, gap, arg0, result, value: 2 + 4 * (1 + 10) + 6 */
+	enum { WORST = 2 + 5 * (1 + WIRE_VARINT_MAX) };
+	if (RT_WRITER_UNLIKELY(!c->head || c->used + WORST > c->cap || seq <= c->last_seq)) {
+		struct trace_event ev = { .call = call, .seq = seq, .arg0 = arg0, .result = result,
+					  .value = value };
+		return trace_writer_append(w, c, chunk_size, &ev);
+	}
+	int64_t stored = value;
+	int slot = trace_value_slot(call, arg0);
+	if (slot >= 0) {
+		stored = (int64_t)((uint64_t)value - (uint64_t)c->values.last[slot]);
+		c->values.last[slot] = value;
+	}
+	uint8_t *start = c->payload + c->used, *p = start + 2;
+	*p++ = WIRE_TAG(EVENT_CALL, WIRE_VARINT);
+	p += wire_put_varint(p, call);
+	if (seq != c->last_seq + 1) {
+		*p++ = WIRE_TAG(EVENT_SEQ_GAP, WIRE_VARINT);
+		p += wire_put_varint(p, seq - c->last_seq - 1);
+	}
+	if (arg0) {
+		*p++ = WIRE_TAG(EVENT_ARG0, WIRE_VARINT);
+		p += wire_put_varint(p, wire_zigzag(arg0));
+	}
+	if (result) {
+		*p++ = WIRE_TAG(EVENT_RESULT, WIRE_VARINT);
+		p += wire_put_varint(p, wire_zigzag(result));
+	}
+	if (stored) {
+		*p++ = WIRE_TAG(EVENT_VALUE, WIRE_VARINT);
+		p += wire_put_varint(p, wire_zigzag(stored));
+	}
+	start[0] = WIRE_TAG(CHUNK_EVENTS, WIRE_LEN);
+	start[1] = (uint8_t)(p - start - 2);
+	size_t n = (size_t)(p - start);
+	c->crc = crc32c_small(c->crc, start, n);
+	c->used += (uint32_t)n;
+	c->last_seq = seq;
 	frame_commit(c->head, c->used, c->crc);
 	return 0;
 }

@@ -84,6 +84,17 @@ void rt_record(struct trace_event *ev)
 		rt_record_failed(ev->seq);
 }
 
+void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
+{
+	struct rt_thread *t = &rt_self;
+	if (RT_UNLIKELY(!t->tid))
+		rt_thread_attach(t);
+	uint64_t seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+	if (RT_UNLIKELY(trace_writer_append_value(&rt_writer, &t->chunk, RT_CHUNK_SIZE, seq, call,
+						  arg0, result, value) < 0))
+		rt_record_failed(seq);
+}
+
 /* ---- replay ------------------------------------------------------------------------------- */
 
 __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,

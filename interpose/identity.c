@@ -14,8 +14,7 @@ static pid_t id_call(uint32_t call, pid_t (*real)(void))
 	if (rt_replaying())
 		return (pid_t)rt_replay_next(call, 0, 0, 0)->result;
 	pid_t r = real();
-	struct trace_event ev = { .call = call, .result = r };
-	rt_record(&ev);
+	rt_record_value(call, 0, r, 0);
 	return r;
 }
 

@@ -54,7 +54,7 @@ RT_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
 		errno = e;
 		return r;
 	}
-	record_clock(RETRACE__CALL__CALL_CLOCK_GETTIME, id, 0, 0, ts_ns(ts));
+	rt_record_value(RETRACE__CALL__CALL_CLOCK_GETTIME, id, 0, ts_ns(ts));
 	return 0;
 }
 
