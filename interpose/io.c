@@ -28,7 +28,7 @@ static int fd_recorded(int fd)
 static __thread uint8_t *scratch;
 static __thread size_t scratch_size;
 
-static uint8_t *scratch_get(size_t n)
+uint8_t *rt_scratch(size_t n)
 {
 	if (n > scratch_size) {
 		size_t want = n < 65536 ? 65536 : n;
@@ -41,7 +41,7 @@ static uint8_t *scratch_get(size_t n)
 	return scratch;
 }
 
-static size_t iov_total(const struct iovec *iov, int n)
+size_t rt_iov_total(const struct iovec *iov, int n)
 {
 	size_t t = 0;
 	for (int i = 0; i < n; i++)
@@ -49,7 +49,7 @@ static size_t iov_total(const struct iovec *iov, int n)
 	return t;
 }
 
-static void iov_scatter(const struct iovec *iov, int n, const uint8_t *src, size_t len)
+void rt_iov_scatter(const struct iovec *iov, int n, const uint8_t *src, size_t len)
 {
 	for (int i = 0; i < n && len; i++) {
 		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
@@ -59,7 +59,7 @@ static void iov_scatter(const struct iovec *iov, int n, const uint8_t *src, size
 	}
 }
 
-static size_t iov_gather(uint8_t *dst, const struct iovec *iov, int n)
+size_t rt_iov_gather(uint8_t *dst, const struct iovec *iov, int n)
 {
 	size_t off = 0;
 	for (int i = 0; i < n; i++) {
@@ -311,24 +311,24 @@ RT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	if (!rt_active(RT_FD) || !fd_recorded(fd) || iovcnt < 0)
 		return REAL(readv)(fd, iov, iovcnt);
-	size_t total = iov_total(iov, iovcnt);
+	size_t total = rt_iov_total(iov, iovcnt);
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_READV, fd, (int64_t)total, 0);
 		if (ev->result > 0)
-			iov_scatter(iov, iovcnt, ev->data, ev->data_len < total ? ev->data_len : total);
+			rt_iov_scatter(iov, iovcnt, ev->data, ev->data_len < total ? ev->data_len : total);
 		else if (ev->result < 0)
 			errno = ev->err;
 		return (ssize_t)ev->result;
 	}
 	/* One read into contiguous scratch, then scattered: the same bytes readv would give, and
 	 * the event's data in one piece. */
-	uint8_t *tmp = scratch_get(total);
+	uint8_t *tmp = rt_scratch(total);
 	if (!tmp)
 		return REAL(readv)(fd, iov, iovcnt);
 	ssize_t r = rt_real.read(fd, tmp, total);
 	int e = errno;
 	if (r > 0)
-		iov_scatter(iov, iovcnt, tmp, (size_t)r);
+		rt_iov_scatter(iov, iovcnt, tmp, (size_t)r);
 	read_record(RETRACE__CALL__CALL_READV, fd, tmp, total, 0, r, e);
 	errno = e;
 	return r;
@@ -349,7 +349,7 @@ static void write_fully(int fd, const uint8_t *p, size_t n)
 	}
 }
 
-static void write_diverged(const struct trace_event *ev, const uint8_t *buf, size_t n)
+void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n)
 {
 	char what[400], shown[120];
 	size_t k = 0;
@@ -371,7 +371,7 @@ static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n
 {
 	const struct trace_event *ev = rt_replay_next(call, fd, (int64_t)n, 0);
 	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, hash, TRACE_HASH_SIZE) != 0)
-		write_diverged(ev, flat, n);
+		rt_diverge_bytes(ev, flat, n);
 	if (ev->result < 0) {
 		errno = ev->err;
 		return (ssize_t)ev->result;
@@ -412,11 +412,11 @@ RT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	if (!rt_active(RT_FD) || !fd_recorded(fd) || iovcnt < 0)
 		return REAL(writev)(fd, iov, iovcnt);
-	size_t total = iov_total(iov, iovcnt);
-	uint8_t *flat = scratch_get(total);
+	size_t total = rt_iov_total(iov, iovcnt);
+	uint8_t *flat = rt_scratch(total);
 	if (!flat)
 		return REAL(writev)(fd, iov, iovcnt);
-	iov_gather(flat, iov, iovcnt);
+	rt_iov_gather(flat, iov, iovcnt);
 	uint8_t h[TRACE_HASH_SIZE];
 	trace_hash(flat, total, h);
 	if (rt_replaying())

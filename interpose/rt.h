@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "trace.h"
 
@@ -52,6 +53,9 @@ struct rt_thread {
 	struct trace_chunk chunk;   /* record: this thread's open chunk */
 	struct trace_cursor cursor; /* replay: this thread's position in the trace */
 	struct trace_event ev;      /* replay: the event handed back last */
+	/* replay: the call as the program is making it, set by wrappers whose key arguments the
+	 * trace holds only as a hash (dns.c), so a divergence can show what was asked; else NULL */
+	const struct trace_event *asked;
 };
 
 extern __thread struct rt_thread rt_self;
@@ -113,6 +117,17 @@ void rt_children_note(void);
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
 
+/* ---- helpers shared by the fd wrappers (io.c) --------------------------------------------- */
+
+/* Per-thread contiguous room from the arena, for flattening iovecs. */
+uint8_t *rt_scratch(size_t n);
+size_t rt_iov_total(const struct iovec *iov, int n);
+void rt_iov_scatter(const struct iovec *iov, int n, const uint8_t *src, size_t len);
+size_t rt_iov_gather(uint8_t *dst, const struct iovec *iov, int n);
+/* Replay: the program sent or wrote other bytes than recorded; shows the start of them. */
+__attribute__((noreturn)) void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf,
+						size_t n);
+
 /* ---- memory (arena.c) --------------------------------------------------------------------- */
 
 void *rt_alloc(size_t n);
@@ -127,6 +142,9 @@ void rt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void rt_exit_with(int status, char status_byte);
 /* Describe a call and its arguments, e.g. "clock_gettime(CLOCK_MONOTONIC)", into buf. */
 void rt_describe(char *buf, size_t n, uint32_t call, int64_t arg0, int64_t arg1, int64_t arg2);
+/* The same for a whole event: calls that keep their arguments as text in aux (name resolution)
+ * show it, e.g. getaddrinfo("localhost", "80"). */
+void rt_describe_event(char *buf, size_t n, const struct trace_event *ev);
 
 /* ---- file descriptors (fdtable.c) --------------------------------------------------------- */
 
@@ -157,6 +175,46 @@ int rt_fd_move(int fd, int target);
 int rt_fd_placeholder(const struct trace_event *ev, int fd, int cloexec, unsigned flags);
 /* Record (or replay) what fds 0–2 are at start; on replay, make the process match. */
 void rt_fd_inventory(void);
+/* The path a recorded file or directory fd was opened by, for calls relative to it (openat,
+ * fstatat, …); NULL when unknown.  rt_fd_set forgets it (close, dup onto the number), so it
+ * never outlives the file; a dup'd fd has none. */
+const char *rt_fd_path(int fd);
+void rt_fd_set_path(int fd, const char *path);
+
+/* ---- paths and the files policy (path.c) -------------------------------------------------- */
+
+#define RT_PATH_MAX 4096
+/* A path as the policy sees it: absolute and normalised lexically, or, when it cannot be placed
+ * (relative to a directory fd of unknown path, too long), "fd N:" and the path as given. */
+struct rt_path {
+	size_t len;
+	char s[RT_PATH_MAX + 64];
+};
+enum rt_path_use {
+	RT_PATH_LIVE,     /* not recorded: the real call, with the program's arguments */
+	RT_PATH_LIVE_ABS, /* not recorded, but relative to a recorded directory fd (a placeholder
+			     on replay): the real call by the absolute path p->s, in both modes */
+	RT_PATH_RECORDED, /* recorded: the call's result comes from the trace on replay */
+};
+/* Where (dirfd, path) points, and whether it is recorded.  Decided on the text alone (plus the
+ * cwd and the directory fds' paths, the same in both modes), never on the live file system. */
+enum rt_path_use rt_path_resolve(int dirfd, const char *path, struct rt_path *p);
+/* Record: an event about p (hash = its hash, aux = its text); errno is left at err. */
+void rt_path_record(uint32_t call, int64_t a0, int64_t a1, int64_t a2, const struct rt_path *p,
+		    int64_t result, int err, const void *data, size_t data_len);
+/* Replay: the next event, which must be this call on this path. */
+const struct trace_event *rt_path_replay(uint32_t call, int64_t a0, int64_t a1, int64_t a2,
+					 const struct rt_path *p);
+/* Describe an event about a path, e.g. open("/etc/app.conf", O_RDONLY); 0 if it is not one. */
+int rt_path_describe(char *buf, size_t n, const struct trace_event *ev);
+/* The cwd relative paths resolve against (chdir/fchdir move it; NULL: unknown). */
+void rt_cwd_set(const struct rt_path *p);
+int rt_cwd_recorded(void);
+/* Start-up: the prefix lists from the defaults and the environment (record) or from the header
+ * (replay); rt_paths_capture puts them in the header. */
+void rt_paths_init_record(const char *extra_unrecorded, const char *extra_recorded);
+void rt_paths_init_replay(const Retrace__Header *h);
+void rt_paths_capture(Retrace__Capture *cap);
 
 /* ---- real functions (real.c) -------------------------------------------------------------- */
 
@@ -169,7 +227,6 @@ void rt_fd_inventory(void);
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
-#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -232,8 +289,14 @@ void rt_real_init(void);
 /* Wrapper files outside the core keep their real functions in file-local pointers, resolved on
  * first use: REAL_SYM(real_recv, "recv")(fd, buf, n, flags). */
 void *rt_real_sym(const char *name);
-#define REAL_SYM(var, name) \
-	(RT_UNLIKELY(!(var)) ? ((var) = (__typeof__(var))rt_real_sym(name)) : (var))
+static inline void *rt_real_sym_cached(void **slot, const char *name)
+{
+	void *p = *slot;
+	if (RT_UNLIKELY(!p))
+		*slot = p = rt_real_sym(name);
+	return p;
+}
+#define REAL_SYM(var, name) ((__typeof__(var))rt_real_sym_cached((void **)&(var), (name)))
 
 /* The real function, resolved on first use: wrappers can run before our constructor (another
  * library's constructor may read the clock), so the table may still be empty. */
