@@ -43,7 +43,13 @@ static int poll_is_recorded(const struct pollfd *fds, nfds_t n)
 	return 0;
 }
 
-/* What the program asked: the (fd, events) pairs, hashed, so replay can tell it is the same. */
+/* What the program asked, so replay can tell it is the same: for the usual single fd, the fd
+ * and events packed into one key argument; for more, the (fd, events) pairs hashed. */
+static int64_t poll_single(const struct pollfd *fds, nfds_t n)
+{
+	return n == 1 ? (int64_t)fds[0].fd << 16 | (uint16_t)fds[0].events : 0;
+}
+
 static void poll_asked(const struct pollfd *fds, nfds_t n, uint8_t h[TRACE_HASH_SIZE])
 {
 	struct trace_hash_state s;
@@ -58,11 +64,13 @@ static void poll_asked(const struct pollfd *fds, nfds_t n, uint8_t h[TRACE_HASH_
 static int poll_replay(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
 	const struct trace_event *ev =
-		rt_replay_next(RETRACE__CALL__CALL_POLL, (int64_t)n, timeout_ms, 0);
-	uint8_t h[TRACE_HASH_SIZE];
-	poll_asked(fds, n, h);
-	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0)
-		rt_diverge(ev, "the program waited on other fds or events than when recorded");
+		rt_replay_next(RETRACE__CALL__CALL_POLL, (int64_t)n, timeout_ms, poll_single(fds, n));
+	if (n > 1) {
+		uint8_t h[TRACE_HASH_SIZE];
+		poll_asked(fds, n, h);
+		if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0)
+			rt_diverge(ev, "the program waited on other fds or events than when recorded");
+	}
 	if (ev->result < 0)
 		return fail(ev);
 	if (ev->data_len != n * sizeof(short))
@@ -75,13 +83,15 @@ static int poll_replay(struct pollfd *fds, nfds_t n, int timeout_ms)
 static void poll_record(const struct pollfd *fds, nfds_t n, int timeout_ms, int r, int e)
 {
 	uint8_t h[TRACE_HASH_SIZE];
-	poll_asked(fds, n, h);
+	if (n > 1)
+		poll_asked(fds, n, h);
 	short *rev = n ? (short *)rt_scratch(n * sizeof(short)) : NULL;
 	for (nfds_t i = 0; rev && i < n; i++)
 		rev[i] = r > 0 ? fds[i].revents : 0;
 	struct trace_event ev = {
-		.call = RETRACE__CALL__CALL_POLL, .arg0 = (int64_t)n, .arg1 = timeout_ms, .result = r,
-		.err = r < 0 ? e : 0, .hash = h, .hash_len = TRACE_HASH_SIZE,
+		.call = RETRACE__CALL__CALL_POLL, .arg0 = (int64_t)n, .arg1 = timeout_ms,
+		.arg2 = poll_single(fds, n), .result = r, .err = r < 0 ? e : 0,
+		.hash = n > 1 ? h : NULL, .hash_len = n > 1 ? TRACE_HASH_SIZE : 0,
 		.data = (const uint8_t *)rev, .data_len = rev ? (uint32_t)(n * sizeof(short)) : 0,
 	};
 	rt_record(&ev);
