@@ -14,10 +14,16 @@
 static int (*real_fcntl)(int, int, ...);
 static int (*real_fcntl64)(int, int, ...);
 
-static int is_lock(int cmd)
+/* Commands whose third argument is an integer the kernel reads; for the others (F_GETFL, …) it
+ * is whatever the register held, and must not be a key argument. */
+static int has_int_arg(int cmd)
 {
-	return cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK ||
-	       cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	switch (cmd) {
+	case F_SETFL: case F_SETOWN: case F_SETSIG: case F_SETLEASE: case F_NOTIFY:
+	case F_SETPIPE_SZ: case F_ADD_SEALS:
+		return 1;
+	}
+	return 0;
 }
 
 static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
@@ -33,8 +39,8 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 	}
 	if (f & RT_FD_OURS)
 		return real(fd, cmd, arg);
-	/* The integer argument of the other commands is a key argument; a lock's struct is data. */
-	int64_t iarg = is_lock(cmd) ? 0 : (int64_t)(intptr_t)arg;
+	/* An integer argument is a key argument; a lock's struct is data. */
+	int64_t iarg = has_int_arg(cmd) ? (int)(intptr_t)arg : 0;
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_FCNTL, fd, cmd, iarg);
 		if (ev->result < 0) {
