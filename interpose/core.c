@@ -39,6 +39,8 @@ static uint64_t rt_stopped_seq;
 static int64_t rt_clock_last[16]; /* replay: last value handed out per clock id */
 static char rt_trace_abs[4096];   /* record: absolute path of the trace, for programs we exec */
 static char rt_execfn[4096];      /* the path the program was first executed by */
+static char *rt_unrecorded_env;   /* record: "RETRACE_UNRECORDED=…" as the environment had it */
+static char *rt_recorded_env;     /* record: "RETRACE_RECORDED=…" */
 
 #define RT_CHUNK_SIZE (64u * 1024u)
 
@@ -97,11 +99,22 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 
 /* ---- replay ------------------------------------------------------------------------------- */
 
+/* The program's side of a divergence: the call it is making, as the wrapper showed it when it
+ * can (rt_self.asked), else from its numbers. */
+static void rt_describe_asked(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1,
+			      int64_t a2)
+{
+	if (rt_self.asked)
+		rt_describe_event(buf, n, rt_self.asked);
+	else
+		rt_describe(buf, n, call, a0, a1, a2);
+}
+
 __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,
 						      int64_t a2)
 {
 	char what[160];
-	rt_describe(what, sizeof what, call, a0, a1, a2);
+	rt_describe_asked(what, sizeof what, call, a0, a1, a2);
 	const Retrace__Trailer *tr = rt_reader.trailer;
 	if (tr && tr->stopped && tr->stopped[0]) {
 		rt_msg("replay reached event #%llu, where the recording stopped early (%s); "
@@ -124,7 +137,7 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 				 const char *why)
 {
 	char exp[160];
-	rt_describe(exp, sizeof exp, expected->call, expected->arg0, expected->arg1, expected->arg2);
+	rt_describe_event(exp, sizeof exp, expected);
 	rt_msg("replay diverged at event #%llu (thread %u): %s",
 	       (unsigned long long)expected->seq, expected->tid, why);
 	rt_msg("  recorded: %s", exp);
@@ -134,7 +147,8 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what)
 {
 	char act[160];
-	rt_describe(act, sizeof act, expected->call, expected->arg0, expected->arg1, expected->arg2);
+	rt_describe_asked(act, sizeof act, expected->call, expected->arg0, expected->arg1,
+			  expected->arg2);
 	rt_report_divergence(expected, act, what);
 	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 }
@@ -155,7 +169,7 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	const struct trace_event *ev = &t->ev;
 	if (RT_UNLIKELY(ev->call != call || ev->arg0 != a0 || ev->arg1 != a1 || ev->arg2 != a2)) {
 		char act[160];
-		rt_describe(act, sizeof act, call, a0, a1, a2);
+		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
 		rt_report_divergence(ev, act, ev->call != call ? "the program made a different call"
 							       : "the program called it with other arguments");
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
@@ -207,7 +221,7 @@ void rt_finish(int status)
 			rt_thread_attach(t);
 		if (trace_cursor_next(&t->cursor, &t->ev, &err) == 1) {
 			char exp[160];
-			rt_describe(exp, sizeof exp, t->ev.call, t->ev.arg0, t->ev.arg1, t->ev.arg2);
+			rt_describe_event(exp, sizeof exp, &t->ev);
 			rt_msg("replay diverged at event #%llu (thread %u): the program is exiting, but the "
 			       "recording goes on with %s", (unsigned long long)t->ev.seq, t->ev.tid, exp);
 			rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
@@ -351,6 +365,7 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
 	const Retrace__Header *h = rt_reader.header;
+	rt_paths_init_replay(h);
 	rt_pid_recorded = h->pid;
 	rt_trace_fd = rt_fd_move(fd, h->trace_fd);
 	if (rt_status_fd != h->status_fd || fcntl(rt_status_fd, F_SETFD, FD_CLOEXEC) < 0)
@@ -397,6 +412,12 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	const char *status_fd = getenv("RETRACE_STATUS_FD");
 	const char *exec_of = getenv("RETRACE_EXEC_OF");
 	const char *execfn = getenv("RETRACE_EXECFN");
+	/* which files are recorded (path.c); replay takes the lists from the header instead */
+	const char *unrecorded = getenv("RETRACE_UNRECORDED");
+	const char *recorded = getenv("RETRACE_RECORDED");
+	/* the whole NAME=value entries, which the scrub leaves in place, for a program we exec */
+	rt_unrecorded_env = unrecorded ? (char *)unrecorded - sizeof "RETRACE_UNRECORDED" : NULL;
+	rt_recorded_env = recorded ? (char *)recorded - sizeof "RETRACE_RECORDED" : NULL;
 	if (!execfn)
 		execfn = (const char *)getauxval(AT_EXECFN);
 	snprintf(rt_execfn, sizeof rt_execfn, "%s", execfn ? execfn : "");
@@ -404,10 +425,12 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	rt_env_scrub();
 	rt_pid = rt_real_pid();
 
-	if (rt_mode == RT_MODE_RECORD)
+	if (rt_mode == RT_MODE_RECORD) {
+		rt_paths_init_record(unrecorded, recorded);
 		rt_start_record(argc, argv, path && *path ? path : "trace.pb", exec_of);
-	else
+	} else {
 		rt_start_replay(argc, argv, path, status_fd);
+	}
 	if (rt_mode != RT_MODE_OFF) {
 		rt_fd_set(rt_trace_fd, RT_FD_OURS);
 		rt_fd_set(rt_status_fd, RT_FD_OURS);
@@ -452,7 +475,7 @@ char **rt_exec_env(char *const envp[])
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
-	char **env = rt_alloc(sizeof *env * (n + 5));
+	char **env = rt_alloc(sizeof *env * (n + 7));
 	if (!env)
 		return (char **)envp;
 	size_t k = 0;
@@ -466,6 +489,10 @@ char **rt_exec_env(char *const envp[])
 	env[k++] = exec_of;
 	if (rt_write_bytes)
 		env[k++] = wb;
+	if (rt_unrecorded_env)
+		env[k++] = rt_unrecorded_env;
+	if (rt_recorded_env)
+		env[k++] = rt_recorded_env;
 	env[k] = NULL;
 	return env;
 }

@@ -3,7 +3,8 @@
  * One byte of flags per fd number: whether its input comes from the trace, whether it was
  * inherited (stdout and stderr are written for real on replay), whether it is retrace's own.
  * Flags follow the fd through dup and close (io.c), identically in record and replay, so a
- * wrapper decides the same way in both modes without looking at the live fd.
+ * wrapper decides the same way in both modes without looking at the live fd.  A recorded file
+ * or directory also keeps the path it was opened by, for the calls relative to it (path.c).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -13,10 +14,40 @@
 
 uint8_t rt_fd_flags[RT_FD_MAX];
 
+/* Paths of recorded file fds (path.c resolves openat and friends against them): one buffer per
+ * fd number from the arena, reused by the next file at that number. */
+static char *fd_path[RT_FD_MAX];
+static uint16_t fd_path_room[RT_FD_MAX];
+static uint8_t fd_path_known[RT_FD_MAX];
+
 void rt_fd_set(int fd, unsigned flags)
 {
-	if (fd >= 0 && fd < RT_FD_MAX)
+	if (fd >= 0 && fd < RT_FD_MAX) {
 		rt_fd_flags[fd] = (uint8_t)flags;
+		fd_path_known[fd] = 0;
+	}
+}
+
+const char *rt_fd_path(int fd)
+{
+	return fd >= 0 && fd < RT_FD_MAX && fd_path_known[fd] ? fd_path[fd] : NULL;
+}
+
+void rt_fd_set_path(int fd, const char *path)
+{
+	size_t n = strlen(path) + 1;
+	if (fd < 0 || fd >= RT_FD_MAX || n > UINT16_MAX)
+		return;
+	if (n > fd_path_room[fd]) {
+		size_t room = n < 128 ? 128 : n;
+		char *p = rt_alloc(room);
+		if (!p)
+			return;
+		fd_path[fd] = p;
+		fd_path_room[fd] = (uint16_t)room;
+	}
+	memcpy(fd_path[fd], path, n);
+	fd_path_known[fd] = 1;
 }
 
 int rt_fd_move(int fd, int target)

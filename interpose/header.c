@@ -1,8 +1,10 @@
 /* header.c — what a trace says about the process it came from, and the check on replay.
  *
  * Record describes the program (argv, the environment it saw, cwd, executable and build id,
- * Python version) so that replay can rebuild the same process and say up front when the
- * replaying one is not the same.  Everything is built in the arena; nothing touches the heap.
+ * Python version, which files it records) so that replay can rebuild the same process and say
+ * up front when the replaying one is not the same: the executable and every library loaded at
+ * start are fingerprinted (build id, size, mtime), and replay names the first difference in one
+ * warning.  Everything is built in the arena; nothing touches the heap.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -28,10 +31,10 @@ struct build_id {
 	size_t len;
 };
 
-/* The GNU build id note of the main executable (the first object dl_iterate_phdr reports). */
-static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+/* The GNU build id note of one loaded object, from its PT_NOTE segments; 0 if it has none. */
+static int note_build_id(const struct dl_phdr_info *info, struct build_id *b)
 {
-	struct build_id *b = arg;
+	b->len = 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_NOTE)
@@ -54,6 +57,13 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 			p = next;
 		}
 	}
+	return 0;
+}
+
+/* The build id of the main executable (the first object dl_iterate_phdr reports). */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	note_build_id(info, arg);
 	return 1; /* only the first object, the executable */
 }
 
@@ -70,6 +80,126 @@ static char *exe_path(void)
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
 	buf[n > 0 ? n : 0] = 0;
 	return buf;
+}
+
+/* ---- the installation's fingerprint: the executable and the libraries loaded at start ---- */
+
+#define LIBRARIES_MAX 512
+
+struct library_scan {
+	Retrace__Library *libs;
+	size_t n;
+	int seen;         /* objects reported so far: the first is the executable */
+	const char *self; /* libretrace's own path: not part of the installation */
+};
+
+static int collect_library(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct library_scan *scan = arg;
+	const char *path = scan->seen++ == 0 ? exe_path() : info->dlpi_name;
+	if (scan->n >= LIBRARIES_MAX)
+		return 1;
+	/* the vDSO has no file; libretrace is compared by the header's retrace_version */
+	if (!path || path[0] != '/' || (scan->self && strcmp(path, scan->self) == 0))
+		return 0;
+	Retrace__Library *lib = &scan->libs[scan->n++];
+	retrace__library__init(lib);
+	lib->path = bytes_of(path);
+	struct build_id b;
+	if (note_build_id(info, &b) && (lib->build_id.data = rt_alloc(b.len))) {
+		memcpy(lib->build_id.data, b.id, b.len);
+		lib->build_id.len = b.len;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		lib->size = st.st_size;
+		lib->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	} else {
+		lib->size = -1;
+	}
+	return 0;
+}
+
+/* The executable first, then every shared object in load order.  NULL when out of memory. */
+static Retrace__Library *collect_libraries(size_t *n)
+{
+	struct library_scan scan = { rt_alloc(sizeof *scan.libs * LIBRARIES_MAX), 0, 0, NULL };
+	Dl_info self;
+	if (dladdr((void *)collect_libraries, &self) && self.dli_fname)
+		scan.self = self.dli_fname;
+	*n = 0;
+	if (!scan.libs)
+		return NULL;
+	dl_iterate_phdr(collect_library, &scan);
+	*n = scan.n;
+	return scan.libs;
+}
+
+static int same_bin(ProtobufCBinaryData a, ProtobufCBinaryData b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+/* How the live object differs from the recorded one, or NULL: build ids where both have one,
+ * else size and mtime (a rebuilt library keeps neither). */
+static const char *library_difference(const Retrace__Library *rec, const Retrace__Library *now)
+{
+	if (rec->build_id.len && now->build_id.len)
+		return same_bin(rec->build_id, now->build_id) ? NULL : "has another build id";
+	if (rec->size != now->size)
+		return now->size < 0 ? "cannot be read" : "has another size";
+	if (rec->mtime_ns != now->mtime_ns)
+		return "was modified";
+	return NULL;
+}
+
+/* One warning, naming the first difference and counting the others. */
+static void check_libraries(const Retrace__Header *h)
+{
+	size_t n;
+	Retrace__Library *now = collect_libraries(&n);
+	if (!now)
+		return;
+	char first[600] = "";
+	size_t count = 0;
+	for (size_t i = 0; i < h->n_libraries; i++) {
+		const Retrace__Library *rec = h->libraries[i];
+		const Retrace__Library *match = NULL;
+		for (size_t j = 0; j < n && !match; j++)
+			if (same_bin(rec->path, now[j].path))
+				match = &now[j];
+		const char *what = match ? library_difference(rec, match)
+				   : i == 0 ? "is not the executable running now"
+					    : "was loaded when recorded and is not now";
+		if (what && count++ == 0)
+			snprintf(first, sizeof first, "%s %.*s %s", i == 0 ? "the executable" : "library",
+				 (int)(rec->path.len < 400 ? rec->path.len : 400),
+				 (const char *)rec->path.data, what);
+	}
+	for (size_t j = 0; j < n; j++) {
+		int known = 0;
+		for (size_t i = 0; i < h->n_libraries && !known; i++)
+			known = same_bin(h->libraries[i]->path, now[j].path);
+		if (!known && count++ == 0)
+			snprintf(first, sizeof first, "%s %.*s is loaded now and was not when recorded",
+				 j == 0 ? "the executable" : "library",
+				 (int)(now[j].path.len < 400 ? now[j].path.len : 400),
+				 (const char *)now[j].path.data);
+	}
+	const char *pv = python_version();
+	int other_python = strcmp(h->python_version, pv) != 0;
+	if (!count && !other_python)
+		return;
+	char python[160] = "";
+	if (other_python)
+		snprintf(python, sizeof python, "%srecorded with Python %.40s, replaying with %.40s",
+			 count ? "; " : "", h->python_version, pv);
+	char more[80] = "";
+	if (count > 1)
+		snprintf(more, sizeof more, " (and %zu more difference%s)", count - 1,
+			 count > 2 ? "s" : "");
+	rt_msg("warning: this is not the installation the trace was recorded on: %s%s%s; replay "
+	       "may diverge", first, more, python);
 }
 
 int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int status_fd)
@@ -108,7 +238,14 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	h->start_time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	cap.write_bytes = rt_write_bytes_enabled();
 	cap.chunk_size = rt_chunk_size();
+	rt_paths_capture(&cap);
 	h->capture = &cap;
+	size_t nlib;
+	Retrace__Library *libs = collect_libraries(&nlib);
+	h->libraries = rt_alloc(sizeof *h->libraries * (nlib + 1));
+	h->n_libraries = h->libraries ? nlib : 0;
+	for (size_t i = 0; i < h->n_libraries; i++)
+		h->libraries[i] = &libs[i];
 	h->pid = rt_recorded_pid();
 	h->trace_fd = trace_fd;
 	h->status_fd = status_fd;
@@ -139,6 +276,11 @@ void rt_header_check(const Retrace__Header *h, int argc, char **argv)
 		       "(retrace-replay TRACE runs it for you)");
 		rt_exit_with(RETRACE_EXIT_MISMATCH, 0);
 	}
+	if (h->n_libraries) {
+		check_libraries(h);
+		return;
+	}
+	/* a trace without the fingerprint: the executable and the Python version alone */
 	static struct build_id bid;
 	dl_iterate_phdr(find_build_id, &bid);
 	const char *exe = exe_path();

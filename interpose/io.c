@@ -1,11 +1,11 @@
 /* io.c — file descriptors whose input comes from outside: stdin, pipes and ttys inherited as
- * fds 0–2, and files under /dev (urandom, random, tty, …).
+ * fds 0–2, and files opened by a recorded path (path.c: /dev, /proc, the program's own files).
  *
  * For these fds, reads, fstat, lseek, isatty and ioctl are recorded, and replayed without
  * touching the live fd; writes are recorded as a length and a hash, and on replay are checked
- * against it, then really written to inherited fds (the program's stdout and stderr).  A /dev
- * file opened on replay is a /dev/null placeholder at the recorded fd number, so the program's
- * later opens get the numbers they got when recorded.  Every other fd passes straight through.
+ * against it, then really written to inherited fds (the program's stdout and stderr).  A file
+ * opened on replay is a /dev/null placeholder at the recorded fd number, so the program's later
+ * opens get the numbers they got when recorded.  Every other fd passes straight through.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,43 +69,31 @@ size_t rt_iov_gather(uint8_t *dst, const struct iovec *iov, int n)
 	return off;
 }
 
-/* ---- opening /dev files ------------------------------------------------------------------- */
+/* ---- opening files by path (which paths are recorded: path.c) ---------------------------- */
 
-static int path_recorded(const char *path)
+/* Replay: a recorded file is virtual, whether or not it still exists: a placeholder at the fd
+ * number the recording got, its reads, fstat and lseek from the trace. */
+static int open_replay(const struct rt_path *p, int flags)
 {
-	/* /dev/shm holds ordinary shared-memory files, not outside input. */
-	return path && strncmp(path, "/dev/", 5) == 0 && strncmp(path, "/dev/shm/", 9) != 0;
-}
-
-static int open_replay(const char *path, int flags)
-{
-	const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_OPEN, flags, 0, 0);
-	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(path, strlen(path), h);
-	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0) {
-		char what[300];
-		snprintf(what, sizeof what, "the program opened %.200s, another file than when recorded",
-			 path);
-		rt_diverge(ev, what);
-	}
+	const struct trace_event *ev = rt_path_replay(RETRACE__CALL__CALL_OPEN, flags, 0, 0, p);
 	if (ev->result < 0) {
 		errno = ev->err;
 		return (int)ev->result;
 	}
-	return rt_fd_placeholder(ev, (int)ev->result, flags & O_CLOEXEC, RT_FD_RECORDED);
+	int fd = rt_fd_placeholder(ev, (int)ev->result, flags & O_CLOEXEC,
+				   RT_FD_RECORDED | RT_FD_FILE);
+	rt_fd_set_path(fd, p->s);
+	return fd;
 }
 
-static void open_record(const char *path, int flags, int r, int e)
+static void open_record(const struct rt_path *p, int flags, int r, int e)
 {
-	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(path, strlen(path), h);
-	struct trace_event ev = {
-		.call = RETRACE__CALL__CALL_OPEN, .arg0 = flags, .result = r, .err = r < 0 ? e : 0,
-		.hash = h, .hash_len = TRACE_HASH_SIZE,
-	};
-	rt_record(&ev);
-	if (r >= 0)
-		rt_fd_set(r, RT_FD_RECORDED);
+	rt_path_record(RETRACE__CALL__CALL_OPEN, flags, 0, 0, p, r, e, NULL, 0);
+	if (r >= 0) {
+		rt_fd_set(r, RT_FD_RECORDED | RT_FD_FILE);
+		rt_fd_set_path(r, p->s);
+	}
+	errno = e;
 }
 
 static mode_t open_mode(int flags, va_list ap)
@@ -119,14 +107,13 @@ RT_EXPORT int open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode_t mode = open_mode(flags, ap);
 	va_end(ap);
-	if (!rt_active(RT_FD) || !path_recorded(path))
+	struct rt_path p;
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
 		return REAL(open)(path, flags, mode);
 	if (rt_replaying())
-		return open_replay(path, flags);
+		return open_replay(&p, flags);
 	int r = rt_real.open(path, flags, mode);
-	int e = errno;
-	open_record(path, flags, r, e);
-	errno = e;
+	open_record(&p, flags, r, errno);
 	return r;
 }
 
@@ -136,46 +123,62 @@ RT_EXPORT int open64(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode_t mode = open_mode(flags, ap);
 	va_end(ap);
-	if (!rt_active(RT_FD) || !path_recorded(path))
+	struct rt_path p;
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
 		return REAL(open64)(path, flags, mode);
 	if (rt_replaying())
-		return open_replay(path, flags);
+		return open_replay(&p, flags);
 	int r = rt_real.open64(path, flags, mode);
-	int e = errno;
-	open_record(path, flags, r, e);
-	errno = e;
+	open_record(&p, flags, r, errno);
 	return r;
 }
 
-/* _FORTIFY_SOURCE builds call this instead of open64 when they pass no mode. */
+/* _FORTIFY_SOURCE builds call these instead of open/open64 when they pass no mode. */
+static int (*real___open_2)(const char *, int);
+
 RT_EXPORT int __open64_2(const char *path, int flags)
 {
-	if (!rt_active(RT_FD) || !path_recorded(path))
+	struct rt_path p;
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
 		return REAL(__open64_2)(path, flags);
 	if (rt_replaying())
-		return open_replay(path, flags);
+		return open_replay(&p, flags);
 	int r = rt_real.__open64_2(path, flags);
-	int e = errno;
-	open_record(path, flags, r, e);
-	errno = e;
+	open_record(&p, flags, r, errno);
 	return r;
 }
 
+RT_EXPORT int __open_2(const char *path, int flags)
+{
+	struct rt_path p;
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
+		return REAL_SYM(real___open_2, "__open_2")(path, flags);
+	if (rt_replaying())
+		return open_replay(&p, flags);
+	int r = REAL_SYM(real___open_2, "__open_2")(path, flags);
+	open_record(&p, flags, r, errno);
+	return r;
+}
+
+/* A path relative to a directory fd is placed by the directory's path when the directory was
+ * opened by a recorded path (it is a placeholder on replay); under any other directory fd it is
+ * live in both modes (rt_path_resolve). */
 RT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	va_start(ap, flags);
 	mode_t mode = open_mode(flags, ap);
 	va_end(ap);
-	/* Only absolute paths can name /dev; a relative one under a dirfd is an ordinary file. */
-	if (!rt_active(RT_FD) || !path_recorded(path))
+	struct rt_path p;
+	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
+	if (use == RT_PATH_LIVE)
 		return REAL(openat)(dirfd, path, flags, mode);
+	if (use == RT_PATH_LIVE_ABS)
+		return REAL(openat)(AT_FDCWD, p.s, flags, mode);
 	if (rt_replaying())
-		return open_replay(path, flags);
+		return open_replay(&p, flags);
 	int r = rt_real.openat(dirfd, path, flags, mode);
-	int e = errno;
-	open_record(path, flags, r, e);
-	errno = e;
+	open_record(&p, flags, r, errno);
 	return r;
 }
 
@@ -185,14 +188,49 @@ RT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode_t mode = open_mode(flags, ap);
 	va_end(ap);
-	if (!rt_active(RT_FD) || !path_recorded(path))
+	struct rt_path p;
+	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
+	if (use == RT_PATH_LIVE)
 		return REAL(openat64)(dirfd, path, flags, mode);
+	if (use == RT_PATH_LIVE_ABS)
+		return REAL(openat64)(AT_FDCWD, p.s, flags, mode);
 	if (rt_replaying())
-		return open_replay(path, flags);
+		return open_replay(&p, flags);
 	int r = rt_real.openat64(dirfd, path, flags, mode);
-	int e = errno;
-	open_record(path, flags, r, e);
-	errno = e;
+	open_record(&p, flags, r, errno);
+	return r;
+}
+
+static int (*real___openat_2)(int, const char *, int);
+static int (*real___openat64_2)(int, const char *, int);
+
+RT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	struct rt_path p;
+	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
+	if (use == RT_PATH_LIVE)
+		return REAL_SYM(real___openat_2, "__openat_2")(dirfd, path, flags);
+	if (use == RT_PATH_LIVE_ABS)
+		return REAL_SYM(real___openat_2, "__openat_2")(AT_FDCWD, p.s, flags);
+	if (rt_replaying())
+		return open_replay(&p, flags);
+	int r = REAL_SYM(real___openat_2, "__openat_2")(dirfd, path, flags);
+	open_record(&p, flags, r, errno);
+	return r;
+}
+
+RT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	struct rt_path p;
+	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
+	if (use == RT_PATH_LIVE)
+		return REAL_SYM(real___openat64_2, "__openat64_2")(dirfd, path, flags);
+	if (use == RT_PATH_LIVE_ABS)
+		return REAL_SYM(real___openat64_2, "__openat64_2")(AT_FDCWD, p.s, flags);
+	if (rt_replaying())
+		return open_replay(&p, flags);
+	int r = REAL_SYM(real___openat64_2, "__openat64_2")(dirfd, path, flags);
+	open_record(&p, flags, r, errno);
 	return r;
 }
 

@@ -59,11 +59,171 @@ static const char *clock_name(int64_t id)
 	return NULL;
 }
 
+/* ---- name resolution: the lookup as text (aux, see dns.c) and its numbers ---------------- */
+
+struct describe_out {
+	char *buf;
+	size_t n, len;
+	int args; /* arguments written so far */
+};
+
+static void describe_put(struct describe_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void describe_put(struct describe_out *o, const char *fmt, ...)
+{
+	if (o->len >= o->n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(o->buf + o->len, o->n - o->len, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		o->len += (size_t)k < o->n - o->len ? (size_t)k : o->n - o->len - 1;
+}
+
+static void describe_sep(struct describe_out *o)
+{
+	if (o->args++)
+		describe_put(o, ", ");
+}
+
+/* One string of aux, quoted or bare, unprintable bytes escaped, at most 64 bytes shown. */
+static void describe_text(struct describe_out *o, const uint8_t *s, size_t len, int quoted)
+{
+	describe_sep(o);
+	if (quoted)
+		describe_put(o, "\"");
+	for (size_t i = 0; i < len && i < 64; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+			describe_put(o, "%c", s[i]);
+		else
+			describe_put(o, "\\x%02x", s[i]);
+	}
+	describe_put(o, "%s%s", len > 64 ? "..." : "", quoted ? "\"" : "");
+}
+
+static const char *family_name(int64_t af)
+{
+	switch (af) {
+	case 0: return "AF_UNSPEC";
+	case 1: return "AF_UNIX";
+	case 2: return "AF_INET";
+	case 10: return "AF_INET6";
+	default: return NULL;
+	}
+}
+
+static void describe_family(struct describe_out *o, int64_t af)
+{
+	describe_sep(o);
+	if (family_name(af))
+		describe_put(o, "%s", family_name(af));
+	else
+		describe_put(o, "family %lld", (long long)af);
+}
+
+/* aux holds up to two NUL-ended strings; s[i] is NULL where it has none (or is malformed). */
+static void aux_strings(const uint8_t *aux, uint32_t len, const uint8_t *s[2], size_t l[2])
+{
+	s[0] = s[1] = NULL;
+	l[0] = l[1] = 0;
+	size_t at = 0;
+	for (int i = 0; i < 2 && aux && at < len; i++) {
+		const uint8_t *end = memchr(aux + at, 0, len - at);
+		if (!end)
+			return;
+		s[i] = aux + at;
+		l[i] = (size_t)(end - s[i]);
+		at += l[i] + 1;
+	}
+}
+
+static void describe_lookup(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1,
+			    int64_t a2, const uint8_t *aux, uint32_t aux_len)
+{
+	static const char *const byname[] = { "gethostbyname", "gethostbyname_r", "gethostbyname2",
+					      "gethostbyname2_r" };
+	struct describe_out o = { buf, n, 0, 0 };
+	const uint8_t *s[2];
+	size_t l[2];
+	aux_strings(aux, aux_len, s, l);
+	buf[0] = 0;
+	switch (call) {
+	case RETRACE__CALL__CALL_GETADDRINFO:
+		describe_put(&o, "getaddrinfo(");
+		for (int i = 0; i < 2 && s[0]; i++) {
+			if (l[i])
+				describe_text(&o, s[i], l[i], 1);
+			else
+				describe_sep(&o), describe_put(&o, "NULL");
+		}
+		if (a0)
+			describe_family(&o, a0);
+		if (a1 >= 1 && a1 <= 3)
+			describe_sep(&o), describe_put(&o, "%s", (const char *[]){ "", "SOCK_STREAM",
+								       "SOCK_DGRAM", "SOCK_RAW" }[a1]);
+		else if (a1)
+			describe_sep(&o), describe_put(&o, "socktype %lld", (long long)a1);
+		if (a2)
+			describe_sep(&o), describe_put(&o, "flags 0x%llx", (unsigned long long)a2);
+		break;
+	case RETRACE__CALL__CALL_GETNAMEINFO:
+		describe_put(&o, "getnameinfo(");
+		if (s[0]) {
+			describe_text(&o, s[0], l[0], 0);
+			if (s[1] && l[1])
+				describe_put(&o, " port %.*s", (int)(l[1] < 8 ? l[1] : 8), s[1]);
+		}
+		if (a0)
+			describe_sep(&o), describe_put(&o, "flags 0x%llx", (unsigned long long)a0);
+		describe_sep(&o);
+		describe_put(&o, "room %lld+%lld", (long long)a1, (long long)a2);
+		break;
+	case RETRACE__CALL__CALL_GETHOSTBYNAME:
+	case RETRACE__CALL__CALL_GETHOSTBYADDR:
+		if (call == RETRACE__CALL__CALL_GETHOSTBYNAME)
+			describe_put(&o, "%s(", a2 >= 0 && a2 < 4 ? byname[a2] : "gethostbyname");
+		else
+			describe_put(&o, "%s(", a2 == 1 ? "gethostbyaddr_r" : "gethostbyaddr");
+		if (s[0])
+			describe_text(&o, s[0], l[0], call == RETRACE__CALL__CALL_GETHOSTBYNAME);
+		if (call == RETRACE__CALL__CALL_GETHOSTBYADDR || (a2 & 2))
+			describe_family(&o, a0);
+		if (a2 & 1)
+			describe_sep(&o), describe_put(&o, "buffer %lld", (long long)a1);
+		break;
+	}
+	describe_put(&o, ")");
+}
+
+void rt_describe_event(char *buf, size_t n, const struct trace_event *ev)
+{
+	switch (ev->call) {
+	case RETRACE__CALL__CALL_GETADDRINFO:
+	case RETRACE__CALL__CALL_GETNAMEINFO:
+	case RETRACE__CALL__CALL_GETHOSTBYNAME:
+	case RETRACE__CALL__CALL_GETHOSTBYADDR:
+		describe_lookup(buf, n, ev->call, ev->arg0, ev->arg1, ev->arg2, ev->aux, ev->aux_len);
+		return;
+	default:
+		if (rt_path_describe(buf, n, ev)) /* calls on a path: the path is in aux (path.c) */
+			return;
+		rt_describe(buf, n, ev->call, ev->arg0, ev->arg1, ev->arg2);
+		return;
+	}
+}
+
 void rt_describe(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1, int64_t a2)
 {
 	const char *name = trace_call_name(call);
 	const char *clk;
 	switch (call) {
+	case RETRACE__CALL__CALL_GETADDRINFO:
+	case RETRACE__CALL__CALL_GETNAMEINFO:
+	case RETRACE__CALL__CALL_GETHOSTBYNAME:
+	case RETRACE__CALL__CALL_GETHOSTBYADDR:
+		describe_lookup(buf, n, call, a0, a1, a2, NULL, 0);
+		return;
 	case RETRACE__CALL__CALL_CLOCK_GETTIME:
 	case RETRACE__CALL__CALL_SEM_CLOCKWAIT:
 		clk = clock_name(a0);

@@ -41,7 +41,7 @@ enum rt_family {
 	RT_PROC = 1u << 5,
 	RT_NET = 1u << 6,  /* sockets, pipes, readiness (net.c, poll.c) */
 	RT_DNS = 1u << 7,  /* name resolution (dns.c) */
-	RT_FILE = 1u << 8, /* regular files and directories (file.c) */
+	RT_FILE = 1u << 8, /* files by path (path.c decides; io.c, stat.c, file.c, filefd.c, dir.c) */
 	RT_ALL = (1u << 9) - 1,
 };
 
@@ -154,7 +154,7 @@ enum rt_fd_flag {
 				      happen for real */
 	RT_FD_OURS = 1u << 2,      /* retrace's own: the program may not close or replace it */
 	RT_FD_SOCKET = 1u << 3,    /* a socket (or socketpair end): net.c's calls apply */
-	RT_FD_FILE = 1u << 4,      /* a recorded regular file or directory (file.c) */
+	RT_FD_FILE = 1u << 4,      /* opened by a recorded path: a file, directory or device */
 	RT_FD_EPOLL = 1u << 5,     /* an epoll instance (poll.c) */
 	RT_FD_PIPE = 1u << 6,      /* a pipe end */
 };
