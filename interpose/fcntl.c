@@ -32,10 +32,7 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 	if (!rt_active(RT_FD) || !(f & RT_FD_RECORDED) || cmd == F_GETFD || cmd == F_SETFD)
 		return real(fd, cmd, arg);
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
-		int r = real(fd, cmd, arg);
-		if (r >= 0)
-			rt_fd_set(r, f & ~RT_FD_OURS);
-		return r;
+		return rt_fd_dup_done(fd, real(fd, cmd, arg));
 	}
 	if (f & RT_FD_OURS)
 		return real(fd, cmd, arg);

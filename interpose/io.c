@@ -257,10 +257,15 @@ RT_EXPORT int close(int fd)
 	return REAL(close)(fd);
 }
 
-static int dup_done(int oldfd, int newfd)
+/* A duplicate is the same open file: it inherits what retrace knows of the original. */
+int rt_fd_dup_done(int oldfd, int newfd)
 {
-	if (newfd >= 0)
+	if (newfd >= 0 && newfd != oldfd) {
+		const char *path = rt_fd_path(oldfd);
 		rt_fd_set(newfd, rt_fd_get(oldfd) & ~RT_FD_OURS);
+		if (path)
+			rt_fd_set_path(newfd, path);
+	}
 	return newfd;
 }
 
@@ -268,7 +273,7 @@ RT_EXPORT int dup(int oldfd)
 {
 	if (!rt_active(RT_FD))
 		return REAL(dup)(oldfd);
-	return dup_done(oldfd, REAL(dup)(oldfd));
+	return rt_fd_dup_done(oldfd, REAL(dup)(oldfd));
 }
 
 RT_EXPORT int dup2(int oldfd, int newfd)
@@ -280,7 +285,7 @@ RT_EXPORT int dup2(int oldfd, int newfd)
 		errno = EBUSY;
 		return -1;
 	}
-	return dup_done(oldfd, REAL(dup2)(oldfd, newfd));
+	return rt_fd_dup_done(oldfd, REAL(dup2)(oldfd, newfd));
 }
 
 RT_EXPORT int dup3(int oldfd, int newfd, int flags)
@@ -292,7 +297,7 @@ RT_EXPORT int dup3(int oldfd, int newfd, int flags)
 		errno = EBUSY;
 		return -1;
 	}
-	return dup_done(oldfd, REAL(dup3)(oldfd, newfd, flags));
+	return rt_fd_dup_done(oldfd, REAL(dup3)(oldfd, newfd, flags));
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */

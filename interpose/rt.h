@@ -179,6 +179,8 @@ void rt_fd_inventory(void);
  * fstatat, …); NULL when unknown.  rt_fd_set forgets it (close, dup onto the number), so it
  * never outlives the file; a dup'd fd has none. */
 const char *rt_fd_path(int fd);
+/* After a successful dup (newfd >= 0): newfd inherits oldfd's flags and path.  Returns newfd. */
+int rt_fd_dup_done(int oldfd, int newfd);
 void rt_fd_set_path(int fd, const char *path);
 
 /* ---- paths and the files policy (path.c) -------------------------------------------------- */
