@@ -279,6 +279,61 @@ void rt_describe(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1, int
 	case RETRACE__CALL__CALL_SLEEP:
 		snprintf(buf, n, "%s(%lld)", name, (long long)a0);
 		return;
+	case RETRACE__CALL__CALL_SOCKET:
+	case RETRACE__CALL__CALL_SOCKETPAIR:
+		snprintf(buf, n, "%s(family %lld, type %lld, protocol %lld)", name, (long long)a0,
+			 (long long)a1, (long long)a2);
+		return;
+	case RETRACE__CALL__CALL_PIPE:
+	case RETRACE__CALL__CALL_EPOLL_CREATE:
+		snprintf(buf, n, "%s(flags 0x%llx)", name, (unsigned long long)a0);
+		return;
+	case RETRACE__CALL__CALL_CONNECT:
+	case RETRACE__CALL__CALL_BIND:
+	case RETRACE__CALL__CALL_GETSOCKNAME:
+	case RETRACE__CALL__CALL_GETPEERNAME:
+		snprintf(buf, n, "%s(fd %lld)", name, (long long)a0);
+		return;
+	case RETRACE__CALL__CALL_LISTEN:
+	case RETRACE__CALL__CALL_SHUTDOWN:
+	case RETRACE__CALL__CALL_ACCEPT:
+		snprintf(buf, n, "%s(fd %lld, %lld)", name, (long long)a0, (long long)a1);
+		return;
+	case RETRACE__CALL__CALL_GETSOCKOPT:
+	case RETRACE__CALL__CALL_SETSOCKOPT:
+		snprintf(buf, n, "%s(fd %lld, level %lld, option %lld)", name, (long long)a0,
+			 (long long)a1, (long long)a2);
+		return;
+	case RETRACE__CALL__CALL_SEND:
+	case RETRACE__CALL__CALL_RECV:
+	case RETRACE__CALL__CALL_SENDMSG:
+	case RETRACE__CALL__CALL_RECVMSG:
+		snprintf(buf, n, "%s(fd %lld, %lld bytes, flags 0x%llx)", name, (long long)a0,
+			 (long long)a1, (unsigned long long)a2);
+		return;
+	case RETRACE__CALL__CALL_POLL:
+		if (a0 == 1)
+			snprintf(buf, n, "%s(fd %lld, events 0x%llx, timeout %lld ms)", name,
+				 (long long)(a2 >> 16), (unsigned long long)(a2 & 0xffff), (long long)a1);
+		else
+			snprintf(buf, n, "%s(%lld fds, timeout %lld ms)", name, (long long)a0,
+				 (long long)a1);
+		return;
+	case RETRACE__CALL__CALL_SELECT:
+		snprintf(buf, n, "%s(nfds %lld)", name, (long long)a0);
+		return;
+	case RETRACE__CALL__CALL_EPOLL_CTL:
+		snprintf(buf, n, "%s(epfd %lld, op %lld, fd %lld)", name, (long long)a0, (long long)a1,
+			 (long long)a2);
+		return;
+	case RETRACE__CALL__CALL_EPOLL_WAIT:
+		snprintf(buf, n, "%s(epfd %lld, max %lld, timeout %lld ms)", name, (long long)a0,
+			 (long long)a1, (long long)a2);
+		return;
+	case RETRACE__CALL__CALL_FCNTL:
+		snprintf(buf, n, "%s(fd %lld, command %lld, %lld)", name, (long long)a0, (long long)a1,
+			 (long long)a2);
+		return;
 	default:
 		snprintf(buf, n, "%s()", name);
 		return;
