@@ -11,6 +11,9 @@
  * different from replay's, and every later malloc'd id() with them.  The child sends back the
  * encoded answer, and in both modes the program's copy is then built from those bytes by the
  * same code (the *_answer functions), so record and replay touch the program's heap alike.
+ * The price: a fork per lookup while recording (about 0.5 ms for a small Python process), one
+ * SIGCHLD the program may see, and the program's pthread_atfork handlers run.  When no child
+ * can be made, the lookup runs in the program, with a warning.
  * freeaddrinfo is not wrapped: lists are built the way glibc builds its own, so glibc frees them.
  *
  * Event fields (retrace.proto has the per-call summary):
@@ -395,10 +398,10 @@ static void dns_call_real(const struct dns_call *c, struct dns_outcome *out, con
 	switch (c->call) {
 	case RETRACE__CALL__CALL_GETADDRINFO:
 		out->err = r == EAI_SYSTEM ? e : 0;
-		if (r == 0)
+		if (r == 0) {
 			*data = encode(encode_addrinfo, list, &out->data_len);
-		if (r == 0)
 			freeaddrinfo(list); /* the program gets the copy built from *data */
+		}
 		break;
 	case RETRACE__CALL__CALL_GETNAMEINFO:
 		out->err = r == EAI_SYSTEM ? e : 0;
@@ -415,6 +418,17 @@ static void dns_call_real(const struct dns_call *c, struct dns_outcome *out, con
 		if (he)
 			*data = encode(encode_hostent, he, &out->data_len);
 		break;
+	}
+	/* An answer there was no room to keep is a failure, told the same way in both modes. */
+	int eai = c->call == RETRACE__CALL__CALL_GETADDRINFO || c->call == RETRACE__CALL__CALL_GETNAMEINFO;
+	if (!*data && r == 0 && (eai || he)) {
+		if (eai)
+			out->result = EAI_MEMORY;
+		else if (c->which & DNS_REENTRANT)
+			out->result = ENOMEM, out->err = NETDB_INTERNAL;
+		else
+			out->result = -1;
+		out->value = (int64_t)((uint64_t)(uint32_t)NETDB_INTERNAL << 32 | ENOMEM);
 	}
 }
 
