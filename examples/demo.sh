@@ -1,26 +1,50 @@
 #!/usr/bin/env bash
-# demo.sh — `make demo`: record examples/app.py once, replay it offline twice, show that the
-# outputs match.  The app's output depends on clocks, randomness, uuids, its pid, the host name
-# and its stdin; the replays get all of it from the trace, inside a network namespace with no
-# network at all.  The trace and the outputs stay in build/demo/ for a look with retrace-dump.
+# demo.sh — `make demo`: record examples/app.py once while it talks to a local HTTP service,
+# stop the service, replay the recording offline twice, show that the outputs match.  The app's
+# output depends on the service's answers (never the same twice), clocks, randomness, uuids, its
+# pid, the host name and its stdin; the replays get all of it from the trace, with the service
+# gone, inside a network namespace with no network at all.  The trace and the outputs stay in
+# build/demo/ for a look with retrace-dump.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PYTHON=${PYTHON:-/usr/bin/python3}
 BIN=$ROOT/build/bin
 OUT=$ROOT/build/demo
-APP=("$PYTHON" "$ROOT/examples/app.py")
+SERVER_PY=/usr/bin/python3 # runs the service natively; it is never recorded
 INPUT=$'apples\npears\nplums\n'
 
 say() { printf 'demo: %s\n' "$*"; }
 show() { sed 's/^/demo:     /' "$1"; }
 ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
 
-# The world the app talks to while it is recorded, and which is gone when it is replayed.  For
-# now that is only what the kernel answers; an app with servers starts them here and stops them
-# in stop_world.
-start_world() { :; }
-stop_world() { :; }
+# The world the app talks to while it is recorded, and which is gone when it is replayed: the
+# service of examples/server.py on 127.0.0.1 and a port the kernel picks.
+SERVER_PID=""
+start_world() {
+	rm -f "$OUT/port"
+	"$SERVER_PY" "$ROOT/examples/server.py" "$OUT/port" </dev/null >"$OUT/server.log" 2>&1 &
+	SERVER_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$OUT/port" ] && break
+		sleep 0.1
+	done
+	if [ ! -s "$OUT/port" ]; then
+		say "the service did not start:" >&2
+		show "$OUT/server.log" >&2
+		exit 1
+	fi
+	PORT=$(cat "$OUT/port")
+}
+stop_world() {
+	[ -n "$SERVER_PID" ] || return 0
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+}
+trap stop_world EXIT
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Replay must not reach any network: run it in a namespace of its own (retrace-replay makes one
 # too when the kernel allows it; this makes the point visible).
@@ -36,17 +60,20 @@ if [ ! -x "$BIN/retrace-record" ] || [ ! -x "$BIN/retrace-replay" ]; then
 	say "run make first" >&2
 	exit 1
 fi
-unset PYTHONHASHSEED
+unset PYTHONHASHSEED http_proxy HTTP_PROXY
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-say "examples/app.py reads orders on stdin and prints ids, times, a pid and random numbers."
+start_world
+APP=("$PYTHON" "$ROOT/examples/app.py" "http://127.0.0.1:$PORT")
+say "examples/server.py, a pricing service, now listens on 127.0.0.1:$PORT (pid $SERVER_PID);"
+say "its prices, ids and clock are never the same twice, and it is slow."
+say "examples/app.py reads items on stdin, asks the service for quotes and places orders."
 say "Run natively twice, it prints different things:"
 printf '%s' "$INPUT" | "${APP[@]}" >"$OUT/native1.out"
 printf '%s' "$INPUT" | "${APP[@]}" >"$OUT/native2.out"
 diff "$OUT/native1.out" "$OUT/native2.out" | sed 's/^/demo:     /' || true
 
-start_world
 say ""
 say "1. Record it once:  retrace-record -o build/demo/trace.pb -- ${APP[*]#"$ROOT/"}"
 t0=${EPOCHREALTIME/./}
@@ -59,7 +86,16 @@ printf '%s' "$INPUT" | "$BIN/retrace-record" -o "$OUT/trace.pb" -- "${APP[@]}" \
 }
 say "   recorded in $(ms_since "$t0") ms, trace $(stat -c %s "$OUT/trace.pb") bytes; the app printed:"
 show "$OUT/record.out"
+
+say ""
 stop_world
+if port_open "$PORT"; then
+	say "the service was stopped, yet port $PORT still accepts connections" >&2
+	exit 1
+fi
+say "The service is stopped now: port $PORT refuses connections, and the app run natively fails:"
+printf '%s' "$INPUT" | "${APP[@]}" >"$OUT/offline.out" 2>"$OUT/offline.err" || true
+tail -n 1 "$OUT/offline.err" | show /dev/stdin
 
 status=0
 for i in 1 2; do
@@ -68,7 +104,7 @@ for i in 1 2; do
 	t0=${EPOCHREALTIME/./}
 	"${OFFLINE[@]}" "$BIN/retrace-replay" "${REPLAY_OPTS[@]}" "$OUT/trace.pb" -- "${APP[@]}" \
 		</dev/null >"$OUT/replay$i.out" 2>"$OUT/replay$i.err" || status=$?
-	say "   replayed in $(ms_since "$t0") ms (the sleeps are skipped); the app printed:"
+	say "   replayed in $(ms_since "$t0") ms (no service, no network, no waiting); the app printed:"
 	show "$OUT/replay$i.out"
 	if [ $status -ne 0 ]; then
 		say "   retrace-replay failed with status $status:"
