@@ -82,8 +82,9 @@ $(B)/bin/%: $(B)/obj/tools/%.o $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
 
 $(B)/lib/python/_retrace.so: pyhooks/_retrace.c $(wildcard pyhooks/*.h interpose/pyhooks.h)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter -fPIC \
-		-I$(PY_INCLUDES) -Iinterpose -shared -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -DPy_BUILD_CORE $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter \
+		-fPIC -fvisibility=hidden -fno-plt -I$(PY_INCLUDES) -I$(PY_INCLUDES)/internal -Iinterpose \
+		-shared -o $@ $<
 
 # ---- tests --------------------------------------------------------------------------------
 

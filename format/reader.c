@@ -85,7 +85,8 @@ static int frame_check(const uint8_t *data, size_t size, uint64_t off, struct fr
 		return 0; /* trace.h: a frame that runs past the end of the file is torn */
 	if (commit == 0)
 		return 1; /* reserved, nothing committed yet */
-	uint32_t crc = trace_crc32c(trace_crc32c(0, h, 16), data + f->payload, f->used);
+	uint32_t crc = trace_crc32c(trace_crc32c(0, h, TRACE_FRAME_CRC_HEAD), data + f->payload,
+				    f->used);
 	return crc == f->crc;
 }
 
@@ -178,8 +179,18 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 	int nframes = 0;
 	while (off + TRACE_FRAME_HEAD_SIZE <= size) {
 		struct frame_view f;
-		if (is_zero(d + off, TRACE_FRAME_HEAD_SIZE))
-			break; /* preallocated space the writer never used */
+		if (is_zero(d + off, TRACE_FRAME_HEAD_SIZE)) {
+			/* Space the writer allocated and never used, or given back by a trimmed last
+			 * chunk: zeros to the end.  A valid frame further on means a damaged length
+			 * (a frame's `reserved` is outside the CRC) brought us here: corrupt. */
+			if (!is_zero(d + off, size - off) && valid_frame_after(d, size, off)) {
+				trace_reader_close(r);
+				return reader_error(err, TRACE_E_CORRUPT, off,
+						    "damaged frame length before offset %llu",
+						    (unsigned long long)off);
+			}
+			break;
+		}
 		if (!frame_check(d, size, off, &f)) {
 			if (r->trailer || valid_frame_after(d, size, off)) {
 				trace_reader_close(r);
@@ -393,6 +404,7 @@ static int decode_event(struct trace_cursor *c, struct trace_event *ev, struct t
 	uint64_t at = (uint64_t)(p - r->data);
 	uint64_t tag, len, v, gap = 0;
 	int64_t stored = 0;
+	uint32_t stored_loc = 0;
 
 	if (wire_get_varint(&p, end, &tag) < 0 || tag != WIRE_TAG(CHUNK_EVENTS, WIRE_LEN) ||
 	    wire_get_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p))
@@ -420,6 +432,11 @@ static int decode_event(struct trace_cursor *c, struct trace_event *ev, struct t
 			case EVENT_RESULT: ev->result = wire_unzigzag(v); break;
 			case EVENT_ERR: ev->err = (int32_t)(int64_t)v; break;
 			case EVENT_VALUE: stored = wire_unzigzag(v); break;
+			case EVENT_LOCATION:
+				if (v > UINT32_MAX)
+					goto bad;
+				stored_loc = (uint32_t)v;
+				break;
 			default: goto bad;
 			}
 		} else if (type == WIRE_LEN && field >= EVENT_DATA && field <= EVENT_CONTROL) {
@@ -447,6 +464,9 @@ static int decode_event(struct trace_cursor *c, struct trace_event *ev, struct t
 	} else {
 		ev->value = stored;
 	}
+	if (stored_loc)
+		c->values.location = stored_loc == TRACE_LOCATION_NONE ? 0 : stored_loc;
+	ev->location = c->values.location;
 	c->next_seq = ev->seq + 1;
 	c->pos = body_end;
 	return 1;

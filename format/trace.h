@@ -10,8 +10,9 @@
  *               followed by `reserved` payload bytes; heads are 8-aligned.
  *   The first frame is the HEADER.  CHUNK frames follow, and a TRAILER ends a trace whose process
  *   exited.  An all-zero head ends the frames (space the writer preallocated but never used).
- *   commit = (u64)crc << 32 | used, where crc = CRC32C over the head's first 16 bytes then
- *   payload[0..used).  The writer stores commit last, in one aligned 8-byte store, after the
+ *   commit = (u64)crc << 32 | used, where crc = CRC32C over the head's first 8 bytes (magic and
+ *   kind) then payload[0..used).  `reserved` is left out so that the writer can give back the
+ *   unused end of the last chunk when a trace is finished, with one 4-byte store.  The writer stores commit last, in one aligned 8-byte store, after the
  *   payload bytes it covers: a frame is valid up to the last complete event or not at all.
  *
  * Torn tail: a frame whose commit does not check out, or which runs past the end of the file,
@@ -34,6 +35,7 @@
 #define TRACE_FRAME_MAGIC 0x52465452u /* "RTFR" */
 #define TRACE_FRAME_HEAD_SIZE 24u
 #define TRACE_HASH_SIZE 16u /* BLAKE2b-128 */
+#define TRACE_FRAME_CRC_HEAD 8u /* head bytes the commit CRC covers: magic and kind */
 
 enum trace_frame_kind {
 	TRACE_FRAME_HEADER = 1,
@@ -80,13 +82,19 @@ struct trace_event {
 	uint32_t aux_len;
 	const uint8_t *control;
 	uint32_t control_len;
+	uint32_t location; /* Python location id, 0 = none; absolute: the delta coding is undone */
 };
 
-/* Delta-coding state for Event.value; one per chunk, reset when a chunk begins. */
+/* Delta-coding state for Event.value and Event.location; one per chunk, reset when a chunk
+ * begins. */
 #define TRACE_VALUE_SLOTS 18
 struct trace_value_state {
 	int64_t last[TRACE_VALUE_SLOTS];
+	uint32_t location; /* the previous event's location id */
 };
+
+/* Event.location's stored value for "changed to no location" (retrace.proto). */
+#define TRACE_LOCATION_NONE 0xffffffffu
 
 /* The slot an event's value is delta-coded in, or -1 when it is stored plain (retrace.proto,
  * Event.value).  Inline: the writer and the reader ask for every event. */
@@ -127,7 +135,7 @@ struct trace_chunk {
 	uint8_t *payload;
 	uint32_t used;   /* payload bytes committed */
 	uint32_t cap;    /* payload bytes reserved */
-	uint32_t crc;    /* running CRC32C over head[0..16) and payload[0..used) */
+	uint32_t crc;    /* running CRC32C over head[0..8) and payload[0..used) */
 	uint32_t tid;
 	uint64_t first_seq;
 	uint64_t last_seq;
@@ -151,10 +159,16 @@ int trace_writer_put_header(struct trace_writer *w, const Retrace__Header *h);
 int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
 			const struct trace_event *ev);
 
-/* The same for an event with no byte fields and only call, arg0, result and value set (a clock,
- * an id): the hot path of record, without building a struct trace_event. */
+/* The same for an event with no byte fields and only call, arg0, result, value and location set
+ * (a clock, an id): the hot path of record, without building a struct trace_event. */
 int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
-			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value);
+			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value,
+			      uint32_t location);
+
+/* Give back the unused end of c's chunk when it is the last frame of the file (the thread
+ * finishing a trace), so the file ends where its data does.  Crash-safe: a single store shrinks
+ * the frame, and the bytes it gives back are zeros, which end the frames. */
+void trace_writer_trim_chunk(struct trace_writer *w, struct trace_chunk *c);
 
 /* Write the TRAILER frame and trim the file to its used length.  The writer stays open. */
 int trace_writer_put_trailer(struct trace_writer *w, const Retrace__Trailer *t);

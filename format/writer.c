@@ -154,7 +154,7 @@ static int writer_put_message(struct trace_writer *w, uint32_t kind, const Proto
 		return -1;
 	}
 	protobuf_c_message_pack(m, head + TRACE_FRAME_HEAD_SIZE);
-	uint32_t crc = trace_crc32c(trace_crc32c(0, head, 16), head + TRACE_FRAME_HEAD_SIZE, n);
+	uint32_t crc = trace_crc32c(trace_crc32c(0, head, TRACE_FRAME_CRC_HEAD), head + TRACE_FRAME_HEAD_SIZE, n);
 	frame_commit(head, (uint32_t)n, crc);
 	errno = saved;
 	return 0;
@@ -163,6 +163,18 @@ static int writer_put_message(struct trace_writer *w, uint32_t kind, const Proto
 int trace_writer_put_header(struct trace_writer *w, const Retrace__Header *h)
 {
 	return writer_put_message(w, TRACE_FRAME_HEADER, &h->base);
+}
+
+void trace_writer_trim_chunk(struct trace_writer *w, struct trace_chunk *c)
+{
+	writer_lock(w);
+	if (c->head && c->head + TRACE_FRAME_HEAD_SIZE + c->cap == w->map + w->end) {
+		uint32_t keep = (uint32_t)ALIGN8(c->used);
+		__atomic_store_n((uint32_t *)(c->head + 8), keep, __ATOMIC_RELEASE);
+		c->cap = keep;
+		w->end = (size_t)(c->head - w->map) + TRACE_FRAME_HEAD_SIZE + keep;
+	}
+	writer_unlock(w);
 }
 
 int trace_writer_put_trailer(struct trace_writer *w, const Retrace__Trailer *t)
@@ -189,9 +201,15 @@ size_t trace_writer_size(const struct trace_writer *w)
 	return w->end;
 }
 
-/* The fields of one event, except data and hash, into buf.  Returns the length. */
+/* Event.location as stored after an event at `prev` (retrace.proto): 0 = unchanged. */
+static inline uint32_t stored_location(uint32_t location, uint32_t prev)
+{
+	return location == prev ? 0 : location ? location : TRACE_LOCATION_NONE;
+}
+
+/* The fields of one event, except the byte fields, into buf.  Returns the length. */
 static inline size_t encode_event_fields(uint8_t *buf, const struct trace_event *ev, uint64_t seq_gap,
-				  int64_t stored_value)
+					 int64_t stored_value)
 {
 	size_t n = 0;
 	if (ev->call) {
@@ -219,6 +237,17 @@ static inline size_t encode_event_fields(uint8_t *buf, const struct trace_event 
 		n += wire_put_varint(buf + n, wire_zigzag(stored_value));
 	}
 	return n;
+}
+
+/* Event.location, the last field: protobuf's canonical order is by field number, after the
+ * byte fields. */
+static inline uint8_t *put_location(uint8_t *p, uint32_t stored_loc)
+{
+	if (stored_loc) {
+		*p++ = WIRE_TAG(EVENT_LOCATION, WIRE_VARINT);
+		p += wire_put_varint(p, stored_loc);
+	}
+	return p;
 }
 
 static inline uint32_t chunk_next_size(struct trace_chunk *c, uint32_t chunk_size)
@@ -269,7 +298,7 @@ static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t pa
 	c->payload[n++] = WIRE_TAG(CHUNK_FIRST_SEQ, WIRE_VARINT);
 	n += wire_put_varint(c->payload + n, seq);
 	c->used = (uint32_t)n;
-	c->crc = trace_crc32c(trace_crc32c(0, head, 16), c->payload, n);
+	c->crc = trace_crc32c(trace_crc32c(0, head, TRACE_FRAME_CRC_HEAD), c->payload, n);
 	frame_commit(head, c->used, c->crc);
 	return 0;
 }
@@ -277,8 +306,8 @@ static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t pa
 int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
 			const struct trace_event *ev)
 {
-	/* Fields other than the byte fields take at most 1 + 10 bytes each, 9 of them. */
-	enum { FIELDS_MAX = 9 * (1 + WIRE_VARINT_MAX), CHUNK_PREFIX_MAX = 2 * (1 + WIRE_VARINT_MAX) };
+	/* Fields other than the byte fields take at most 1 + 10 bytes each, 10 of them. */
+	enum { FIELDS_MAX = 10 * (1 + WIRE_VARINT_MAX), CHUNK_PREFIX_MAX = 2 * (1 + WIRE_VARINT_MAX) };
 	size_t blobs = blob_size(ev->data_len) + blob_size(ev->hash_len) + blob_size(ev->aux_len) +
 		       blob_size(ev->control_len);
 	size_t worst = 1 + WIRE_VARINT_MAX + FIELDS_MAX + blobs;
@@ -309,27 +338,31 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 		stored = (int64_t)((uint64_t)ev->value - (uint64_t)c->values.last[slot]);
 		c->values.last[slot] = ev->value;
 	}
+	uint32_t loc = stored_location(ev->location, c->values.location);
+	c->values.location = ev->location;
 	uint64_t gap = ev->seq - c->last_seq - 1;
 	uint8_t *start = c->payload + c->used, *p;
 	if (!blobs) {
 		/* The common case, a clock or an id: the fields are under 128 bytes, so the length
 		 * is one byte and everything is written in place. */
 		size_t nf = encode_event_fields(start + 2, ev, gap, stored);
+		p = put_location(start + 2 + nf, loc);
 		start[0] = WIRE_TAG(CHUNK_EVENTS, WIRE_LEN);
-		start[1] = (uint8_t)nf;
-		p = start + 2 + nf;
+		start[1] = (uint8_t)(p - start - 2);
 	} else {
 		uint8_t fields[FIELDS_MAX];
 		size_t nf = encode_event_fields(fields, ev, gap, stored);
 		p = start;
+		size_t nloc = loc ? 1 + wire_varint_size(loc) : 0;
 		*p++ = WIRE_TAG(CHUNK_EVENTS, WIRE_LEN);
-		p += wire_put_varint(p, nf + blobs);
+		p += wire_put_varint(p, nf + blobs + nloc);
 		memcpy(p, fields, nf);
 		p += nf;
 		p = put_blob(p, EVENT_DATA, ev->data, ev->data_len);
 		p = put_blob(p, EVENT_HASH, ev->hash, ev->hash_len);
 		p = put_blob(p, EVENT_AUX, ev->aux, ev->aux_len);
 		p = put_blob(p, EVENT_CONTROL, ev->control, ev->control_len);
+		p = put_location(p, loc);
 	}
 	size_t n = (size_t)(p - start);
 	c->crc = blobs ? trace_crc32c(c->crc, start, n) : crc32c_small(c->crc, start, n);
@@ -340,13 +373,14 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 }
 
 int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
-			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value)
+			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value,
+			      uint32_t location)
 {
-	/* tag+len, call, gap, arg0, result, value: 2 + 4 * (1 + 10) + 6 */
-	enum { WORST = 2 + 5 * (1 + WIRE_VARINT_MAX) };
+	/* tag+len, then call, gap, arg0, result, value, location at 1 + 10 bytes each at most */
+	enum { WORST = 2 + 6 * (1 + WIRE_VARINT_MAX) };
 	if (RT_WRITER_UNLIKELY(!c->head || c->used + WORST > c->cap || seq <= c->last_seq)) {
 		struct trace_event ev = { .call = call, .seq = seq, .arg0 = arg0, .result = result,
-					  .value = value };
+					  .value = value, .location = location };
 		return trace_writer_append(w, c, chunk_size, &ev);
 	}
 	int64_t stored = value;
@@ -373,6 +407,10 @@ int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uin
 	if (stored) {
 		*p++ = WIRE_TAG(EVENT_VALUE, WIRE_VARINT);
 		p += wire_put_varint(p, wire_zigzag(stored));
+	}
+	if (RT_WRITER_UNLIKELY(location != c->values.location)) {
+		p = put_location(p, stored_location(location, c->values.location));
+		c->values.location = location;
 	}
 	start[0] = WIRE_TAG(CHUNK_EVENTS, WIRE_LEN);
 	start[1] = (uint8_t)(p - start - 2);

@@ -34,6 +34,7 @@ static pid_t rt_pid;              /* the real pid of the process being recorded 
 static pid_t rt_pid_recorded;
 static int rt_finished;
 static int rt_write_bytes;
+static int rt_pyhooks_off;        /* record: RETRACE_PYHOOKS=0 */
 static char rt_stopped[256];      /* record: why recording stopped early, if it did */
 static uint64_t rt_stopped_seq;
 static int64_t rt_clock_last[16]; /* replay: last value handed out per clock id */
@@ -75,11 +76,37 @@ static void rt_record_failed(uint64_t seq)
 	       "and the program goes on unrecorded", (unsigned long long)seq, rt_writer.error.msg);
 }
 
+/* The first event at a Python location: define its id, in the event stream right before it. */
+static void rt_record_definition(struct rt_thread *t, uint32_t id)
+{
+	const struct rt_pyloc_def *d = rt_py.definition(&t->pyloc, id);
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_PY_LOCATION, .tid = t->tid, .arg0 = id,
+		.arg1 = d ? d->line : 0, .arg2 = d ? d->offset : 0,
+		.aux = d ? (const uint8_t *)d->text : NULL,
+		.aux_len = d ? d->text_len : 0, .location = id,
+	};
+	ev.seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, &ev) < 0))
+		rt_record_failed(ev.seq);
+}
+
+static inline uint32_t rt_record_location(struct rt_thread *t)
+{
+	uint32_t loc = rt_pyloc(t);
+	if (RT_UNLIKELY(loc & RT_PYLOC_NEW)) {
+		loc &= ~RT_PYLOC_NEW;
+		rt_record_definition(t, loc);
+	}
+	return loc;
+}
+
 void rt_record(struct trace_event *ev)
 {
 	struct rt_thread *t = &rt_self;
 	if (RT_UNLIKELY(!t->tid))
 		rt_thread_attach(t);
+	ev->location = rt_record_location(t);
 	ev->tid = t->tid;
 	ev->seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
@@ -91,9 +118,10 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 	struct rt_thread *t = &rt_self;
 	if (RT_UNLIKELY(!t->tid))
 		rt_thread_attach(t);
+	uint32_t loc = rt_record_location(t);
 	uint64_t seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
 	if (RT_UNLIKELY(trace_writer_append_value(&rt_writer, &t->chunk, RT_CHUNK_SIZE, seq, call,
-						  arg0, result, value) < 0))
+						  arg0, result, value, loc) < 0))
 		rt_record_failed(seq);
 }
 
@@ -125,6 +153,7 @@ __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0,
 	if (tr) {
 		rt_msg("replay diverged on thread %u: the program called %s after the end of the "
 		       "recording (the recorded process exited there)", rt_self.tid, what);
+		rt_pyloc_traceback();
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
 	rt_msg("replay reached the end of the recording on thread %u: the recorded process was "
@@ -142,6 +171,14 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 	       (unsigned long long)expected->seq, expected->tid, why);
 	rt_msg("  recorded: %s", exp);
 	rt_msg("  replayed: %s", actual);
+	if (rt_pyloc_checked()) {
+		char loc[512];
+		rt_pyloc_describe_recorded(loc, sizeof loc, expected->location, 0);
+		rt_msg("  recorded at %s", loc);
+		rt_pyloc_describe_live(loc, sizeof loc, rt_self.pyloc_now, 0);
+		rt_msg("  now at %s", loc);
+		rt_pyloc_traceback();
+	}
 }
 
 __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what)
@@ -158,8 +195,16 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	struct rt_thread *t = &rt_self;
 	if (RT_UNLIKELY(!t->tid))
 		rt_thread_attach(t);
+	uint32_t loc = rt_pyloc(t);
+	int fresh = (loc & RT_PYLOC_NEW) != 0;
+	loc &= ~RT_PYLOC_NEW;
+	t->pyloc_now = loc;
 	struct trace_error err;
-	int r = trace_cursor_next(&t->cursor, &t->ev, &err);
+	int r;
+	/* Definitions of recorded locations come right before the first event made there. */
+	while ((r = trace_cursor_next(&t->cursor, &t->ev, &err)) == 1 &&
+	       t->ev.call == RETRACE__CALL__CALL_PY_LOCATION)
+		rt_pyloc_note_recorded(&t->ev);
 	if (RT_UNLIKELY(r <= 0)) {
 		if (r == 0)
 			rt_replay_ended(call, a0, a1, a2);
@@ -172,6 +217,22 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
 		rt_report_divergence(ev, act, ev->call != call ? "the program made a different call"
 							       : "the program called it with other arguments");
+		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+	}
+	/* The identity checkpoint: the same call from the same place in the Python code. */
+	if (RT_UNLIKELY(rt_pyloc_checked() &&
+			(ev->location != loc || (fresh && !rt_pyloc_same_definition(loc))))) {
+		char act[160], was[512], now[512], why[1100];
+		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
+		rt_pyloc_describe_recorded(was, sizeof was, ev->location, 0);
+		rt_pyloc_describe_live(now, sizeof now, loc, 0);
+		if (strcmp(was, now) == 0) {
+			rt_pyloc_describe_recorded(was, sizeof was, ev->location, 1);
+			rt_pyloc_describe_live(now, sizeof now, loc, 1);
+		}
+		snprintf(why, sizeof why, "the program made this call from another place in its Python "
+			 "code: recorded at %s, now at %s", was, now);
+		rt_report_divergence(ev, act, why);
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
 	return ev;
@@ -212,6 +273,7 @@ void rt_finish(int status)
 			tr.stopped = rt_stopped;
 			tr.stopped_at_seq = rt_stopped_seq;
 		}
+		trace_writer_trim_chunk(&rt_writer, &rt_self.chunk);
 		if (trace_writer_put_trailer(&rt_writer, &tr) < 0 && !rt_stopped[0])
 			rt_msg("cannot finish the trace: %s", rt_writer.error.msg);
 	} else if (__atomic_load_n(&rt_on, __ATOMIC_SEQ_CST)) {
@@ -219,7 +281,11 @@ void rt_finish(int status)
 		struct trace_error err;
 		if (!t->tid)
 			rt_thread_attach(t);
-		if (trace_cursor_next(&t->cursor, &t->ev, &err) == 1) {
+		int r;
+		while ((r = trace_cursor_next(&t->cursor, &t->ev, &err)) == 1 &&
+		       t->ev.call == RETRACE__CALL__CALL_PY_LOCATION)
+			rt_pyloc_note_recorded(&t->ev);
+		if (r == 1) {
 			char exp[160];
 			rt_describe_event(exp, sizeof exp, &t->ev);
 			rt_msg("replay diverged at event #%llu (thread %u): the program is exiting, but the "
@@ -422,14 +488,26 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		execfn = (const char *)getauxval(AT_EXECFN);
 	snprintf(rt_execfn, sizeof rt_execfn, "%s", execfn ? execfn : "");
 	rt_write_bytes = wb && *wb && strcmp(wb, "0") != 0;
+	const char *pyhooks = getenv("RETRACE_PYHOOKS");
+	rt_pyhooks_off = pyhooks && strcmp(pyhooks, "0") == 0;
 	rt_env_scrub();
 	rt_pid = rt_real_pid();
 
+	/* pyhooks load at the same point of start-up in both modes, as far as the program's heap
+	 * can tell (nothing between here and there allocates from it); record first, so that the
+	 * header can say whether events carry Python locations, replay after reading that. */
 	if (rt_mode == RT_MODE_RECORD) {
 		rt_paths_init_record(unrecorded, recorded);
+		rt_pyhooks_load(rt_pyhooks_off);
 		rt_start_record(argc, argv, path && *path ? path : "trace.pb", exec_of);
 	} else {
 		rt_start_replay(argc, argv, path, status_fd);
+		if (rt_mode == RT_MODE_REPLAY) {
+			const Retrace__Capture *cap = rt_reader.header->capture;
+			int recorded_with = cap && cap->python_locations;
+			rt_pyhooks_load(!recorded_with);
+			rt_pyhooks_replay_start(recorded_with);
+		}
 	}
 	if (rt_mode != RT_MODE_OFF) {
 		rt_fd_set(rt_trace_fd, RT_FD_OURS);
@@ -471,11 +549,12 @@ const char *rt_exec_path(void)
 char **rt_exec_env(char *const envp[])
 {
 	static char mode[] = "RETRACE_MODE=record", wb[] = "RETRACE_WRITE_BYTES=1";
+	static char pyhooks_off[] = "RETRACE_PYHOOKS=0";
 	static char trace[4200], exec_of[64];
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
-	char **env = rt_alloc(sizeof *env * (n + 7));
+	char **env = rt_alloc(sizeof *env * (n + 8));
 	if (!env)
 		return (char **)envp;
 	size_t k = 0;
@@ -489,6 +568,8 @@ char **rt_exec_env(char *const envp[])
 	env[k++] = exec_of;
 	if (rt_write_bytes)
 		env[k++] = wb;
+	if (rt_pyhooks_off)
+		env[k++] = pyhooks_off;
 	if (rt_unrecorded_env)
 		env[k++] = rt_unrecorded_env;
 	if (rt_recorded_env)

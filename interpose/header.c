@@ -99,8 +99,13 @@ static int collect_library(struct dl_phdr_info *info, size_t size, void *arg)
 	const char *path = scan->seen++ == 0 ? exe_path() : info->dlpi_name;
 	if (scan->n >= LIBRARIES_MAX)
 		return 1;
-	/* the vDSO has no file; libretrace is compared by the header's retrace_version */
+	/* the vDSO has no file; libretrace and its _retrace.so are compared by the header's
+	 * retrace_version (and _retrace is loaded after this check in replay) */
 	if (!path || path[0] != '/' || (scan->self && strcmp(path, scan->self) == 0))
+		return 0;
+	size_t len = strlen(path);
+	if (len >= sizeof "/_retrace.so" - 1 &&
+	    strcmp(path + len - (sizeof "/_retrace.so" - 1), "/_retrace.so") == 0)
 		return 0;
 	Retrace__Library *lib = &scan->libs[scan->n++];
 	retrace__library__init(lib);
@@ -238,6 +243,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	h->start_time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	cap.write_bytes = rt_write_bytes_enabled();
 	cap.chunk_size = rt_chunk_size();
+	cap.python_locations = rt_pyhooks_active();
 	rt_paths_capture(&cap);
 	h->capture = &cap;
 	size_t nlib;

@@ -585,7 +585,9 @@ RT_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!rt_active(RT_FD) || !fd_recorded(fd))
+	/* FIONBIO only sets the fd's own O_NONBLOCK, which a placeholder takes as well as the
+	 * original: done for real in both modes, with nothing to record. */
+	if (!rt_active(RT_FD) || !fd_recorded(fd) || req == FIONBIO)
 		return REAL(ioctl)(fd, req, arg);
 	size_t out = ioctl_out_size(req);
 	if (rt_replaying()) {

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "pyhooks.h"
 #include "trace.h"
 
 #define RT_EXPORT __attribute__((visibility("default")))
@@ -56,6 +57,10 @@ struct rt_thread {
 	/* replay: the call as the program is making it, set by wrappers whose key arguments the
 	 * trace holds only as a hash (dns.c), so a divergence can show what was asked; else NULL */
 	const struct trace_event *asked;
+	struct rt_pyloc_thread pyloc;  /* this thread's Python locations (pyloc.c, _retrace) */
+	uint32_t pyloc_now;            /* replay: the location of the call being replayed */
+	struct rt_recorded_def *pyloc_recorded; /* replay: the recorded definitions, by id */
+	uint32_t pyloc_recorded_cap;
 };
 
 extern __thread struct rt_thread rt_self;
@@ -116,6 +121,36 @@ void rt_children_note(void);
 
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
+
+/* ---- Python locations (pyloc.c) ----------------------------------------------------------- */
+
+struct rt_recorded_def;
+
+extern struct rt_pyhooks rt_py;
+
+/* The calling thread's Python location id (0: none), with RT_PYLOC_NEW the first time.  Ids are
+ * per thread; every rt_pyloc_* function below is about the calling thread. */
+static inline uint32_t rt_pyloc(struct rt_thread *t)
+{
+	return rt_py.location ? rt_py.location(&t->pyloc) : 0;
+}
+
+/* Start-up, in both modes: load _retrace.so unless off (RETRACE_PYHOOKS=0 or the header says so)
+ * or the process is not CPython 3.11. */
+void rt_pyhooks_load(int off);
+int rt_pyhooks_active(void);
+/* Replay, after loading: compare locations only when the recording has them and so do we. */
+void rt_pyhooks_replay_start(int recorded_with_pyhooks);
+int rt_pyloc_checked(void);
+/* Replay: remember what a recorded PY_LOCATION event defines. */
+void rt_pyloc_note_recorded(const struct trace_event *ev);
+/* "app.py:12 in main" for a live or a recorded id; with_offset adds " (instruction N)". */
+void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset);
+void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset);
+/* Replay: the live definition of id is the recorded one (file, function, line, offset). */
+int rt_pyloc_same_definition(uint32_t id);
+/* The calling thread's Python traceback on stderr, most recent call last. */
+void rt_pyloc_traceback(void);
 
 /* ---- helpers shared by the fd wrappers (io.c) --------------------------------------------- */
 

@@ -159,6 +159,13 @@ void fixture_event(uint64_t seq, struct trace_event *ev, uint8_t *buf)
 		ev->control_len = 24 + (uint32_t)(h >> 50) % 200;
 		break;
 	}
+	/* Python locations: runs of the same id (stored once), changes, none, and the largest */
+	switch ((h >> 56) % 8) {
+	case 0: ev->location = 0; break;
+	case 1: ev->location = UINT32_MAX - 1; break;
+	case 2: ev->location = (uint32_t)(h >> 24) % 100000 + 1; break;
+	default: ev->location = (uint32_t)(seq / 16) % 5 + 1; break;
+	}
 	if (ev->data_len > fixture_data_limit)
 		ev->data_len %= fixture_data_limit + 1;
 	if (ev->data_len) {
@@ -193,6 +200,7 @@ void fixture_check_event(const struct trace_event *got, uint64_t seq, uint8_t *b
 	quiet_assert_int_eq(got->result, want.result);
 	quiet_assert_int_eq(got->err, want.err);
 	quiet_assert_int_eq(got->value, want.value);
+	quiet_assert_uint_eq(got->location, want.location);
 	quiet_assert_uint_eq(got->data_len, want.data_len);
 	if (want.data_len)
 		quiet_assert_mem_eq(got->data, want.data, want.data_len);

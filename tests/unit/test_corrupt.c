@@ -404,7 +404,7 @@ END_TEST
  * and reaches the event decoder: the reader must still trust nothing. */
 static void recommit(uint8_t *d, const struct frame_info *fi, uint32_t used)
 {
-	uint32_t crc = trace_crc32c(trace_crc32c(0, d + fi->off, 16), d + fi->off + TRACE_FRAME_HEAD_SIZE,
+	uint32_t crc = trace_crc32c(trace_crc32c(0, d + fi->off, TRACE_FRAME_CRC_HEAD), d + fi->off + TRACE_FRAME_HEAD_SIZE,
 				    used);
 	uint64_t commit = (uint64_t)crc << 32 | used;
 
@@ -487,7 +487,7 @@ struct craft {
 static void craft_recommit(struct craft *c, size_t off, uint32_t used)
 {
 	uint8_t *head = c->buf + off;
-	uint32_t crc = trace_crc32c(trace_crc32c(0, head, 16), head + TRACE_FRAME_HEAD_SIZE, used);
+	uint32_t crc = trace_crc32c(trace_crc32c(0, head, TRACE_FRAME_CRC_HEAD), head + TRACE_FRAME_HEAD_SIZE, used);
 	uint64_t commit = (uint64_t)crc << 32 | used;
 
 	memcpy(head + 16, &commit, 8);
@@ -503,7 +503,7 @@ static void craft_frame(struct craft *c, uint32_t kind, const void *payload, uin
 	memcpy(head, h, 16);
 	memset(head + TRACE_FRAME_HEAD_SIZE, 0, reserved);
 	memcpy(head + TRACE_FRAME_HEAD_SIZE, payload, used);
-	uint32_t crc = trace_crc32c(trace_crc32c(0, head, 16), head + TRACE_FRAME_HEAD_SIZE, used);
+	uint32_t crc = trace_crc32c(trace_crc32c(0, head, TRACE_FRAME_CRC_HEAD), head + TRACE_FRAME_HEAD_SIZE, used);
 	uint64_t commit = (uint64_t)crc << 32 | used;
 	memcpy(head + 16, &commit, 8);
 	c->len += TRACE_FRAME_HEAD_SIZE + reserved;

@@ -270,10 +270,12 @@ START_TEST(clock_readings_are_delta_coded_small)
 		ev.seq = (uint64_t)i + 1;
 		ev.tid = 1;
 		ev.value = (i & 1 ? 5000000000LL : 1700000000000000000LL) + i * 731LL;
+		ev.location = (uint32_t)(i / 400) % 3; /* a Python location that changes now and then */
 		/* every third event through the lean hot-path appender: it must write the same */
 		if (i % 3 == 0)
 			quiet_assert_int_eq(trace_writer_append_value(&f.w, &f.chunks[1], 1u << 20, ev.seq,
-								      ev.call, ev.arg0, 0, ev.value), 0);
+								      ev.call, ev.arg0, 0, ev.value,
+								      ev.location), 0);
 		else
 			quiet_assert_int_eq(trace_writer_append(&f.w, &f.chunks[1], 1u << 20, &ev), 0);
 	}
@@ -292,6 +294,7 @@ START_TEST(clock_readings_are_delta_coded_small)
 		quiet_assert_int_eq(trace_cursor_next(&c, &ev, &err), 1);
 		quiet_assert_int_eq(ev.arg0, i & 1);
 		quiet_assert_int_eq(ev.value, (i & 1 ? 5000000000LL : 1700000000000000000LL) + i * 731LL);
+		quiet_assert_uint_eq(ev.location, (uint32_t)(i / 400) % 3);
 	}
 	trace_cursor_free(&c);
 	trace_reader_close(&r);

@@ -7,6 +7,9 @@ import threading
 import time
 
 
+handled = None
+
+
 async def handle(reader, writer):
     while True:
         line = await reader.readline()
@@ -17,9 +20,14 @@ async def handle(reader, writer):
         await writer.drain()
     writer.close()
     await writer.wait_closed()
+    handled.set()
 
 
 async def main():
+    global handled
+    # The server side finishes before the server closes: on some 3.11 releases (3.11.7) closing
+    # it first cancels the handler and asyncio prints that on stderr, with or without retrace.
+    handled = asyncio.Event()
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     print("server listening on an ephemeral port:", port > 0)
@@ -33,6 +41,7 @@ async def main():
         print("client received", reply.decode().strip())
     writer.close()
     await writer.wait_closed()
+    await handled.wait()
     server.close()
     await server.wait_closed()
     print("threads", threading.active_count())

@@ -1,0 +1,72 @@
+/* pyhooks.h — the contract between libretrace.so and _retrace.so (pyhooks/_retrace.c).
+ *
+ * When the process is CPython 3.11, libretrace's constructor dlopens _retrace.so, in record and
+ * replay alike (same file, same moment, same allocations: DESIGN.md §4 holds), and calls its one
+ * exported function, retrace_pyhooks_register, with this table.  libretrace fills the first part
+ * before the call; _retrace fills the rest and never changes it afterwards.
+ *
+ * A Python location is the innermost complete Python frame of the CALLING thread (its own
+ * thread state, not the GIL holder's: most calls are made with the GIL released), keyed by
+ * (code object, instruction offset).  _retrace maps keys to ids 1, 2, … in the order the thread
+ * first reaches them, one table per thread: the same program path gives the same ids in record
+ * and replay, however threads interleave.  All of _retrace's memory comes from `alloc`
+ * (libretrace's arena): the program's heap never changes.
+ *
+ * Worked case, an edited script: record sees app.py:12 first and calls it id 7; libretrace logs
+ * PY_LOCATION(7, 12, "app.py\0main") before the event made there.  In replay the edited script
+ * reaches app.py:13 where id 7 is handed out: the definitions differ, and the divergence names
+ * both places at that very event.
+ */
+#ifndef RETRACE_INTERPOSE_PYHOOKS_H
+#define RETRACE_INTERPOSE_PYHOOKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RT_PYHOOKS_ABI 1
+#define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
+
+/* Set in a location id returned by location(): the id was handed out just now, for the first
+ * time in this process; libretrace logs (record) or checks (replay) its definition. */
+#define RT_PYLOC_NEW 0x80000000u
+
+/* A thread's locations, kept by libretrace in its thread-local state, zeroed at first: the last
+ * key and its id, so the common case (same place as the thread's previous event) is two compares
+ * and no store, and the thread's table, which only _retrace reads or writes. */
+struct rt_pyloc_thread {
+	const void *code;
+	intptr_t lasti;
+	uint32_t id;
+	void *table;
+	const void *tstate;  /* the thread's Python thread state, as last found */
+	unsigned long self;  /* pthread_self(), once known */
+};
+
+/* What an id stands for: text = "file\0function" (UTF-8, text_len bytes, no final NUL),
+ * line = 0 when unknown.  The offset tells two calls on one line apart: an edit that puts
+ * another call on a recorded line is caught there. */
+struct rt_pyloc_def {
+	uint32_t line;
+	uint32_t offset; /* the instruction's offset in the code object, in code units */
+	uint32_t text_len;
+	const char *text;
+};
+
+struct rt_pyhooks {
+	/* filled by libretrace */
+	uint32_t abi;                /* RT_PYHOOKS_ABI: _retrace refuses (returns -1) another */
+	void *(*alloc)(size_t n);    /* zeroed memory that lives as long as the process */
+	/* filled by _retrace */
+	/* The calling thread's location id, 0 when it has no Python frame; may have RT_PYLOC_NEW.
+	 * Never blocks on the GIL, never allocates except through alloc. */
+	uint32_t (*location)(struct rt_pyloc_thread *thread);
+	/* The definition of one of the thread's ids (NULL for an unknown one). */
+	const struct rt_pyloc_def *(*definition)(const struct rt_pyloc_thread *thread, uint32_t id);
+	/* The calling thread's Python traceback, most recent call last, as lines in Python's own
+	 * format ("  File \"app.py\", line 3, in main\n"), into buf; returns the length (0: none). */
+	size_t (*traceback)(char *buf, size_t n);
+};
+
+typedef int (*rt_pyhooks_register_fn)(struct rt_pyhooks *hooks);
+
+#endif

@@ -1,0 +1,179 @@
+/* pyloc.c — Python locations of events: loading pyhooks (_retrace.so) and naming locations.
+ *
+ * The constructor loads _retrace.so when the process is CPython 3.11, the same way in record and
+ * replay (pyhooks.h has the contract).  Record logs a PY_LOCATION definition the first time a
+ * location is seen (core.c); replay keeps the recorded definitions here, by id, so a divergence
+ * can name the place the recording was at next to the place the program is at now.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pyhooks.h"
+#include "rt.h"
+
+struct rt_pyhooks rt_py; /* rt_py.location == NULL: no locations */
+static int rt_py_checked; /* replay: locations are compared (both modes have them) */
+
+/* replay: what each recorded id of a thread stands for, from the PY_LOCATION events read so far
+ * (rt_self.pyloc_recorded) */
+struct rt_recorded_def {
+	uint32_t line;
+	uint32_t offset;
+	uint32_t text_len;
+	const uint8_t *text;
+};
+#define RT_RECORDED_IDS_MAX (1u << 24) /* bounds what an untrusted trace can make us allocate */
+
+/* Where _retrace.so is: beside libretrace.so in the build tree (build/lib/python/), or under
+ * the install prefix (PREFIX/lib/retrace/python/). */
+static int rt_pyhooks_path(char *buf, size_t n)
+{
+	Dl_info info;
+	if (!dladdr((void *)rt_pyhooks_path, &info) || !info.dli_fname)
+		return -1;
+	const char *slash = strrchr(info.dli_fname, '/');
+	int dir = slash ? (int)(slash - info.dli_fname) : 1;
+	const char *base = slash ? info.dli_fname : ".";
+	static const char *const under[] = { "/python/_retrace.so", "/retrace/python/_retrace.so" };
+	for (size_t i = 0; i < sizeof under / sizeof *under; i++)
+		if (snprintf(buf, n, "%.*s%s", dir, base, under[i]) < (int)n && access(buf, R_OK) == 0)
+			return 0;
+	return -1;
+}
+
+static void *rt_pyhooks_alloc(size_t n)
+{
+	void *p = rt_alloc(n);
+	if (p)
+		memset(p, 0, n); /* the arena is fresh anonymous memory, but be explicit */
+	return p;
+}
+
+void rt_pyhooks_load(int off)
+{
+	const char *(*version)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "Py_GetVersion");
+	if (off || !version || strncmp(version(), "3.11.", 5) != 0)
+		return;
+	char path[4096];
+	if (rt_pyhooks_path(path, sizeof path) < 0) {
+		rt_msg("warning: _retrace.so is not beside libretrace.so; events get no Python locations");
+		return;
+	}
+	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	rt_pyhooks_register_fn reg = so ? (rt_pyhooks_register_fn)dlsym(so, RT_PYHOOKS_REGISTER) : NULL;
+	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
+	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback) {
+		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
+		       so ? "not the _retrace of this libretrace" : dlerror());
+		return;
+	}
+	rt_py = hooks;
+}
+
+int rt_pyhooks_active(void)
+{
+	return rt_py.location != NULL;
+}
+
+void rt_pyhooks_replay_start(int recorded_with_pyhooks)
+{
+	if (recorded_with_pyhooks && !rt_py.location)
+		rt_msg("warning: the recording has Python locations but this replay cannot get them; "
+		       "they are not checked");
+	rt_py_checked = recorded_with_pyhooks && rt_py.location;
+	if (!rt_py_checked)
+		rt_py.location = NULL;
+}
+
+int rt_pyloc_checked(void)
+{
+	return rt_py_checked;
+}
+
+void rt_pyloc_note_recorded(const struct trace_event *ev)
+{
+	struct rt_thread *t = &rt_self;
+	uint32_t id = (uint32_t)ev->arg0;
+	if (ev->arg0 <= 0 || ev->arg0 >= RT_RECORDED_IDS_MAX)
+		return;
+	if (id >= t->pyloc_recorded_cap) {
+		uint32_t cap = t->pyloc_recorded_cap ? t->pyloc_recorded_cap : 256;
+		while (cap <= id)
+			cap *= 2;
+		struct rt_recorded_def *d = rt_alloc(cap * sizeof *d);
+		if (!d)
+			return;
+		memset(d, 0, cap * sizeof *d);
+		if (t->pyloc_recorded_cap)
+			memcpy(d, t->pyloc_recorded, t->pyloc_recorded_cap * sizeof *d);
+		t->pyloc_recorded = d;
+		t->pyloc_recorded_cap = cap;
+	}
+	t->pyloc_recorded[id] = (struct rt_recorded_def){ .line = (uint32_t)ev->arg1,
+							 .offset = (uint32_t)ev->arg2,
+							 .text_len = ev->aux_len, .text = ev->aux };
+}
+
+/* "file:line in function" from a definition's parts, and the instruction's offset on request
+ * (two calls on one line differ only there). */
+static void rt_pyloc_format(char *buf, size_t n, uint32_t line, const uint8_t *text, uint32_t len,
+			    int offset)
+{
+	const uint8_t *nul = memchr(text, 0, len);
+	int nfile = nul ? (int)(nul - text) : (int)len;
+	const char *func = nul ? (const char *)nul + 1 : "?";
+	int nfunc = nul ? (int)(len - (uint32_t)nfile - 1) : 1;
+	int k = snprintf(buf, n, "%.*s:%u in %.*s", nfile, (const char *)text, line, nfunc, func);
+	if (offset >= 0 && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, " (instruction %d)", offset);
+}
+
+void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset)
+{
+	const struct rt_pyloc_def *d = rt_py.definition && id ? rt_py.definition(&rt_self.pyloc, id)
+							     : NULL;
+	if (d)
+		rt_pyloc_format(buf, n, d->line, (const uint8_t *)d->text, d->text_len,
+				with_offset ? (int)d->offset : -1);
+	else
+		snprintf(buf, n, "%s", id ? "an unknown place" : "no Python frame");
+}
+
+void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset)
+{
+	const struct rt_recorded_def *r =
+		id < rt_self.pyloc_recorded_cap ? &rt_self.pyloc_recorded[id] : NULL;
+	if (id && r && r->text)
+		rt_pyloc_format(buf, n, r->line, r->text, r->text_len, with_offset ? (int)r->offset : -1);
+	else
+		snprintf(buf, n, "%s", id ? "an unknown place" : "no Python frame");
+}
+
+int rt_pyloc_same_definition(uint32_t id)
+{
+	const struct rt_pyloc_def *d = rt_py.definition ? rt_py.definition(&rt_self.pyloc, id) : NULL;
+	if (!d || id >= rt_self.pyloc_recorded_cap || !rt_self.pyloc_recorded[id].text)
+		return 0;
+	const struct rt_recorded_def *r = &rt_self.pyloc_recorded[id];
+	return d->line == r->line && d->offset == r->offset && d->text_len == r->text_len &&
+	       memcmp(d->text, r->text, r->text_len) == 0;
+}
+
+void rt_pyloc_traceback(void)
+{
+	if (!rt_py.traceback)
+		return;
+	static char buf[16384]; /* not rt_scratch: the diverging call's bytes may be in it */
+	size_t len = rt_py.traceback(buf, sizeof buf);
+	if (!len)
+		return;
+	rt_msg("  Python traceback (most recent call last):");
+	for (char *line = buf, *end = buf + len; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t k = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		rt_msg("  %.*s", (int)k, line);
+		line += k + 1;
+	}
+}
