@@ -21,7 +21,7 @@ CPPFLAGS  += -D_GNU_SOURCE -DRETRACE_VERSION='"$(VERSION)"' -I$(B)/gen -Iformat
 PIC       := -fPIC -fvisibility=hidden
 # Static TLS: the preloaded library is there from the start, and the per-thread state is read
 # on every wrapped call.
-LIBFLAGS  := $(PIC) -ftls-model=initial-exec -fno-stack-protector -mstringop-strategy=unrolled_loop -flto
+LIBFLAGS  := $(PIC) -ftls-model=initial-exec -fno-stack-protector -mstringop-strategy=unrolled_loop -flto=auto
 
 Q = @
 ifeq ($(V),1)
@@ -68,7 +68,7 @@ $(B)/obj/interpose/%.o: interpose/%.c $(PROTO_H) $(wildcard interpose/*.h format
 
 $(B)/lib/libretrace.so: $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -shared -flto -O2 -o $@ $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a \
+	$(Q)$(CC) -shared -flto=auto -O2 -o $@ $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a \
 		-Wl,-z,now -Wl,-z,nodelete \
 		-lprotobuf-c -ldl -lpthread
 
