@@ -70,7 +70,7 @@ $(B)/lib/libretrace.so: $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -flto=auto -O2 -o $@ $(INTERPOSE_OBJ) $(B)/lib/libretrace-format.a \
 		-Wl,-z,now -Wl,-z,nodelete \
-		-lprotobuf-c -ldl -lpthread
+		-lprotobuf-c -lunwind -ldl -lpthread
 
 $(B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
 	@mkdir -p $(dir $@)

@@ -6,12 +6,15 @@
  * from (replay) its own stream of the trace.  See rt.h for the invariants this file keeps.
  */
 #include <fcntl.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/auxv.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,6 +141,9 @@ static void rt_describe_asked(char *buf, size_t n, uint32_t call, int64_t a0, in
 		rt_describe(buf, n, call, a0, a1, a2);
 }
 
+static void rt_divergence_tail(const struct trace_event *ev, const char *actual,
+			       const char *why);
+
 __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,
 						      int64_t a2)
 {
@@ -154,12 +160,443 @@ __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0,
 		rt_msg("replay diverged on thread %u: the program called %s after the end of the "
 		       "recording (the recorded process exited there)", rt_self.tid, what);
 		rt_pyloc_traceback();
+		rt_divergence_tail(NULL, what, "the program made a call after the end of the recording");
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
 	rt_msg("replay reached the end of the recording on thread %u: the recorded process was "
 	       "killed or crashed there, so replay stops (the program called %s next)",
 	       rt_self.tid, what);
 	rt_exit_with(RETRACE_EXIT_TRACE_END, RETRACE_STATUS_TRACE_END);
+}
+
+/* ---- the likely cause of a divergence ------------------------------------------------------ */
+
+static char rt_env_differs[200]; /* replay: which variable differs from the recording, if one */
+static char rt_cwd_differs;      /* replay: the cwd at start is not the recorded one */
+
+/* Replay's start: compare the environment the program got with the recorded one (names only:
+ * values may be secrets, and reports get pasted into bug reports).  LD_PRELOAD is left out:
+ * retrace-replay may add it, and it is ours. */
+static void rt_env_compare(const Retrace__Header *h)
+{
+	for (char **e = environ; e && *e; e++) {
+		size_t len = strlen(*e), i;
+		if (strncmp(*e, "LD_PRELOAD=", 11) == 0)
+			continue;
+		for (i = 0; i < h->n_env; i++)
+			if (h->env[i].len == len && memcmp(h->env[i].data, *e, len) == 0)
+				break;
+		if (i < h->n_env)
+			continue;
+		const char *eq = strchr(*e, '=');
+		int nlen = eq ? (int)(eq - *e) : (int)len;
+		int was_set = 0;
+		for (i = 0; i < h->n_env; i++)
+			if (h->env[i].len > (size_t)nlen && memcmp(h->env[i].data, *e, (size_t)nlen) == 0 &&
+			    h->env[i].data[nlen] == '=')
+				was_set = 1;
+		snprintf(rt_env_differs, sizeof rt_env_differs, "%.*s %s", nlen < 120 ? nlen : 120, *e,
+			 was_set ? "has another value than when recorded" : "is set now, not when recorded");
+		break;
+	}
+	for (size_t i = 0; !rt_env_differs[0] && i < h->n_env; i++) {
+		const char *v = (const char *)h->env[i].data;
+		const char *eq = memchr(v, '=', h->env[i].len);
+		int nlen = eq ? (int)(eq - v) : (int)h->env[i].len;
+		if (nlen == 10 && memcmp(v, "LD_PRELOAD", 10) == 0)
+			continue;
+		int found = 0;
+		for (char **e = environ; e && *e && !found; e++)
+			found = strncmp(*e, v, (size_t)nlen) == 0 && (*e)[nlen] == '=';
+		if (!found)
+			snprintf(rt_env_differs, sizeof rt_env_differs, "%.*s is not set now (it was when "
+				 "recorded)", nlen < 120 ? nlen : 120, v);
+	}
+	char here[4096];
+	rt_cwd_differs = h->cwd.len && getcwd(here, sizeof here) &&
+			 (strlen(here) != h->cwd.len || memcmp(here, h->cwd.data, h->cwd.len) != 0);
+}
+
+/* A file modified after the recording started (by the real stat: nothing of the trace). */
+static int rt_changed_since_recording(const char *path)
+{
+	static int (*real_stat)(const char *, struct stat *);
+	struct stat st;
+	if (!path || !*path || REAL_SYM(real_stat, "stat")(path, &st) < 0)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec >
+	       rt_reader.header->start_time_ns;
+}
+
+/* The system's own files: a live read there is rarely what changed. */
+static int rt_system_path(const char *p)
+{
+	static const char *const sys[] = { "/usr/", "/lib", "/bin/", "/sbin/", "/etc/", "/dev/" };
+	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
+		if (strncmp(p, sys[i], strlen(sys[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* The directory of a path, for the RETRACE_RECORDED hint. */
+static void rt_dir_of(char *buf, size_t n, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int k = slash && slash != path ? (int)(slash - path) : slash ? 1 : (int)strlen(path);
+	snprintf(buf, n, "%.*s", k, path);
+}
+
+/* The next "  File \"F\", line N, in G" of a traceback text from *at: 1 and the parts, or 0. */
+static int rt_tb_frame(const char *tb, size_t len, size_t *at, const char **file, int *nfile,
+		       long *line, const char **func, int *nfunc)
+{
+	while (*at < len) {
+		const char *s = tb + *at;
+		const char *nl = memchr(s, '\n', len - *at);
+		size_t k = nl ? (size_t)(nl - s) : len - *at;
+		*at += k + 1;
+		const char *f = memmem(s, k, "File \"", 6);
+		if (!f)
+			continue;
+		f += 6;
+		const char *q = memmem(f, k - (size_t)(f - s), "\", line ", 8);
+		if (!q)
+			continue;
+		*file = f;
+		*nfile = (int)(q - f);
+		*line = strtol(q + 8, NULL, 10);
+		const char *in = memmem(q, k - (size_t)(q - s), ", in ", 5);
+		*func = in ? in + 5 : "";
+		*nfunc = in ? (int)(k - (size_t)(in + 5 - s)) : 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The likely cause of a divergence and a hint, by rules in this order, the most certain first:
+ *  (a) a Python file of the recorded or current location, or of the traceback, was modified
+ *      after the recording started: the code itself is not the recorded code;
+ *  (b) the environment or the cwd the program got differs from the recorded one (the raw
+ *      RETRACE_MODE=replay form runs with the caller's; argv is refused at start, so not here);
+ *  (c) a file the program used live (not recorded) was modified since the recording: its
+ *      contents steered the program;
+ *  (d) something retrace does not replay yet ran: child processes (they run live), or
+ *      several threads (their order is not replayed);
+ *  (c') the last file the program used live, outside the system's own directories, may have
+ *      changed (we cannot tell: it was not recorded);
+ *  (e) none of these: the program took another path, for a reason retrace cannot see. */
+static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t tblen,
+			    char *cause, size_t cn, char *hint, size_t hn)
+{
+	char file[1024], dir[1024];
+	int have = 0;
+	if (ev && rt_pyloc_file_recorded(file, sizeof file, ev->location) &&
+	    rt_changed_since_recording(file))
+		have = 1;
+	if (!have && rt_pyloc_file_live(file, sizeof file, rt_self.pyloc_now) &&
+	    rt_changed_since_recording(file))
+		have = 1;
+	const char *f, *fn;
+	int nf, nfn;
+	long line;
+	for (size_t at = 0; !have && rt_tb_frame(tb, tblen, &at, &f, &nf, &line, &fn, &nfn);) {
+		snprintf(file, sizeof file, "%.*s", nf, f);
+		have = rt_changed_since_recording(file);
+	}
+	if (have) {
+		snprintf(cause, cn, "script or module changed: %s was modified after the recording",
+			 file);
+		snprintf(hint, hn, "replay runs the code as it is now; restore the recorded version of "
+			 "%s, or record again", file);
+		return;
+	}
+	if (rt_env_differs[0] || rt_cwd_differs) {
+		if (rt_env_differs[0])
+			snprintf(cause, cn, "environment differs: %s", rt_env_differs);
+		else
+			snprintf(cause, cn, "working directory differs: the recording ran in %.*s",
+				 (int)(rt_reader.header->cwd.len < 900 ? rt_reader.header->cwd.len : 900),
+				 (const char *)rt_reader.header->cwd.data);
+		snprintf(hint, hn, "replay with retrace-replay, which restores the recorded "
+			 "environment and directory, or record again in this one");
+		return;
+	}
+	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
+		if (rt_changed_since_recording(f)) {
+			rt_dir_of(dir, sizeof dir, f);
+			snprintf(cause, cn, "file not recorded: %s was read live and changed since the "
+				 "recording", f);
+			snprintf(hint, hn, "RETRACE_RECORDED=%s records it", dir);
+			return;
+		}
+	unsigned children = rt_children_count();
+	uint32_t threads = __atomic_load_n(&rt_next_tid, __ATOMIC_SEQ_CST) - 1;
+	if (children) {
+		snprintf(cause, cn, "unsupported: the program started %u child process%s; children "
+			 "run live on replay", children, children == 1 ? "" : "es");
+		snprintf(hint, hn, "what a child prints or does may differ from the recording; "
+			 "replaying child processes is not supported yet");
+		return;
+	}
+	if (threads > 1 || rt_reader.ntids > 1) {
+		snprintf(cause, cn, "unsupported: the program runs %u threads; their order is not "
+			 "replayed", threads > rt_reader.ntids ? threads : (unsigned)rt_reader.ntids);
+		snprintf(hint, hn, "replaying threads in their recorded order is not supported yet");
+		return;
+	}
+	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
+		if (!rt_system_path(f)) {
+			rt_dir_of(dir, sizeof dir, f);
+			snprintf(cause, cn, "read live, not recorded: %s; if it changed since recording, "
+				 "that explains it", f);
+			snprintf(hint, hn, "RETRACE_RECORDED=%s records it", dir);
+			return;
+		}
+	snprintf(cause, cn, "the program took another path than when recorded");
+	snprintf(hint, hn, "compare the recorded and current Python locations above; the program "
+		 "may depend on something retrace does not intercept");
+}
+
+/* ---- the report as JSON (retrace-replay --report-json) ------------------------------------ */
+
+/* the C stack at the divergent call, captured by rt_c_stack_capture below */
+#define RT_CSTACK_MAX 16
+static char rt_cstack[RT_CSTACK_MAX][128];
+static int rt_cstack_n;
+
+static char rt_report_json[4096]; /* replay: RETRACE_REPORT_JSON, the file to write, or "" */
+
+/* Written with the real write from a stack buffer: no stdio, no heap, whatever state the
+ * program is in. */
+struct rt_json {
+	int fd, failed;
+	size_t len;
+	char buf[4096];
+};
+
+static void js_flush(struct rt_json *j)
+{
+	for (size_t off = 0; off < j->len && !j->failed;) {
+		ssize_t w = REAL(write)(j->fd, j->buf + off, j->len - off);
+		if (w <= 0)
+			j->failed = 1;
+		else
+			off += (size_t)w;
+	}
+	j->len = 0;
+}
+
+static void js_raw(struct rt_json *j, const char *s, size_t n)
+{
+	while (n) {
+		if (j->len == sizeof j->buf)
+			js_flush(j);
+		size_t k = sizeof j->buf - j->len < n ? sizeof j->buf - j->len : n;
+		memcpy(j->buf + j->len, s, k);
+		j->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void js_lit(struct rt_json *j, const char *s)
+{
+	js_raw(j, s, strlen(s));
+}
+
+static void js_int(struct rt_json *j, long long v)
+{
+	char b[32];
+	int k = snprintf(b, sizeof b, "%lld", v);
+	js_raw(j, b, (size_t)k);
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; valid UTF-8 kept, any other
+ * byte as \u00XX (its Latin-1 reading: the file stays valid JSON). */
+static void js_str(struct rt_json *j, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	js_raw(j, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		unsigned c = u[i];
+		size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
+		for (size_t k = 1; seq > 1 && k < seq; k++)
+			if (i + k >= n || (u[i + k] & 0xc0) != 0x80)
+				seq = 0;
+		if (seq > 1) {
+			js_raw(j, s + i, seq);
+			i += seq;
+			continue;
+		}
+		char e[8];
+		if (c == '"' || c == '\\') {
+			e[0] = '\\', e[1] = (char)c;
+			js_raw(j, e, 2);
+		} else if (c == '\n') {
+			js_lit(j, "\\n");
+		} else if (c < 0x20 || c >= 0x7f) {
+			snprintf(e, sizeof e, "\\u%04x", c);
+			js_raw(j, e, 6);
+		} else {
+			js_raw(j, s + i, 1);
+		}
+		i++;
+	}
+	js_raw(j, "\"", 1);
+}
+
+static void js_cstr(struct rt_json *j, const char *s)
+{
+	js_str(j, s, strlen(s));
+}
+
+static void js_python(struct rt_json *j, int have, const struct rt_pyloc_parts *p)
+{
+	if (!have) {
+		js_lit(j, "null");
+		return;
+	}
+	js_lit(j, "{\"file\": ");
+	js_str(j, p->file, (size_t)p->nfile);
+	js_lit(j, ", \"line\": ");
+	js_int(j, p->line);
+	js_lit(j, ", \"function\": ");
+	js_str(j, p->func, (size_t)p->nfunc);
+	js_lit(j, "}");
+}
+
+/* {"call": "send", "args": "fd 3, 5 bytes, flags 0x0", "python": …} from "send(fd 3, …)". */
+static void js_call(struct rt_json *j, const char *desc, int have, const struct rt_pyloc_parts *p)
+{
+	const char *open = strchr(desc, '(');
+	size_t n = strlen(desc);
+	js_lit(j, "{\"call\": ");
+	js_str(j, desc, open ? (size_t)(open - desc) : n);
+	js_lit(j, ", \"args\": ");
+	if (open && n > (size_t)(open - desc) + 1 && desc[n - 1] == ')')
+		js_str(j, open + 1, n - (size_t)(open - desc) - 2);
+	else
+		js_lit(j, "\"\"");
+	js_lit(j, ", \"python\": ");
+	js_python(j, have, p);
+	js_lit(j, "}");
+}
+
+static int rt_tb_frame(const char *tb, size_t len, size_t *at, const char **file, int *nfile,
+		       long *line, const char **func, int *nfunc);
+
+static void rt_write_report_json(const struct trace_event *ev, const char *actual,
+				 const char *why, const char *tb, size_t tblen, const char *cause,
+				 const char *hint)
+{
+	struct rt_json j = { .fd = -1 };
+	j.fd = REAL(open)(rt_report_json, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
+	if (j.fd < 0) {
+		rt_msg("cannot write the report to %s: %s", rt_report_json, strerrordesc_np(errno));
+		return;
+	}
+	struct rt_pyloc_parts p;
+	char exp[400];
+	js_lit(&j, "{\"event\": ");
+	js_int(&j, ev ? (long long)ev->seq : 0);
+	js_lit(&j, ", \"thread\": ");
+	js_int(&j, ev ? ev->tid : rt_self.tid);
+	js_lit(&j, ", \"what\": ");
+	js_cstr(&j, why);
+	js_lit(&j, ", \"expected\": ");
+	if (ev) {
+		rt_describe_event(exp, sizeof exp, ev);
+		js_call(&j, exp, rt_pyloc_parts_recorded(ev->location, &p), &p);
+	} else {
+		js_lit(&j, "null");
+	}
+	js_lit(&j, ", \"actual\": ");
+	js_call(&j, actual, rt_pyloc_parts_live(rt_self.pyloc_now, &p), &p);
+	js_lit(&j, ", \"python_traceback\": [");
+	const char *f, *fn;
+	int nf, nfn, first = 1;
+	long line;
+	for (size_t at = 0; rt_tb_frame(tb, tblen, &at, &f, &nf, &line, &fn, &nfn); first = 0) {
+		struct rt_pyloc_parts fr = { .file = f, .nfile = nf, .func = fn, .nfunc = nfn,
+					     .line = (uint32_t)line };
+		js_lit(&j, first ? "" : ", ");
+		js_python(&j, 1, &fr);
+	}
+	js_lit(&j, "], \"c_stack\": [");
+	for (int i = 0; i < rt_cstack_n; i++) {
+		js_lit(&j, i ? ", " : "");
+		js_cstr(&j, rt_cstack[i]);
+	}
+	js_lit(&j, "], \"cause\": ");
+	js_cstr(&j, cause);
+	js_lit(&j, ", \"hint\": ");
+	js_cstr(&j, hint);
+	js_lit(&j, "}\n");
+	js_flush(&j);
+	REAL(close)(j.fd);
+}
+
+/* ---- the C stack at the divergent call (libunwind) ------------------------------------------ */
+
+/* Only at a divergence, never on the hot path: libunwind reads the unwind tables and the ELF
+ * symbols now (its memory comes now too), and the process exits right after.  retrace's own
+ * frames (rt_*) at the top are left out: frame #0 is the wrapper the program called. */
+static __attribute__((noinline)) void rt_c_stack_capture(void)
+{
+	unw_context_t ctx;
+	unw_cursor_t cur;
+	rt_cstack_n = 0;
+	if (unw_getcontext(&ctx) != 0 || unw_init_local(&cur, &ctx) != 0)
+		return;
+	int top = 1;
+	while (rt_cstack_n < RT_CSTACK_MAX && unw_step(&cur) > 0) {
+		char name[96];
+		unw_word_t off = 0, ip = 0;
+		unw_get_reg(&cur, UNW_REG_IP, &ip);
+		int r = unw_get_proc_name(&cur, name, sizeof name, &off);
+		if (r != 0 && r != -UNW_ENOMEM) {
+			snprintf(rt_cstack[rt_cstack_n++], sizeof rt_cstack[0], "0x%lx", (unsigned long)ip);
+			top = 0;
+			continue;
+		}
+		if (top && strncmp(name, "rt_", 3) == 0)
+			continue;
+		top = 0;
+		snprintf(rt_cstack[rt_cstack_n++], sizeof rt_cstack[0], "%s+0x%lx", name,
+			 (unsigned long)off);
+	}
+}
+
+static void rt_c_stack_print(void)
+{
+	for (int i = 0; i < rt_cstack_n; i += 4) {
+		char line[600];
+		size_t k = 0;
+		for (int f = i; f < rt_cstack_n && f < i + 4; f++) {
+			int w = snprintf(line + k, sizeof line - k, " #%d %s", f, rt_cstack[f]);
+			if (w < 0 || (size_t)w >= sizeof line - k)
+				break;
+			k += (size_t)w;
+		}
+		rt_msg("  %s%s", i ? "        " : "C stack:", line);
+	}
+}
+
+/* What every divergence report ends with: the likely cause, and the JSON report if asked. */
+static void rt_divergence_tail(const struct trace_event *ev, const char *actual, const char *why)
+{
+	static char tb[16384], cause[1400], hint[1200];
+	size_t tblen = rt_pyloc_traceback_text(tb, sizeof tb);
+	rt_self.inside++; /* libunwind probes memory with pipe/write, our stat and open are real */
+	rt_c_stack_capture();
+	rt_c_stack_print();
+	rt_likely_cause(ev, tb, tblen, cause, sizeof cause, hint, sizeof hint);
+	rt_msg("likely cause: %s — hint: %s", cause, hint);
+	if (rt_report_json[0])
+		rt_write_report_json(ev, actual, why, tb, tblen, cause, hint);
+	rt_self.inside--;
 }
 
 static void rt_report_divergence(const struct trace_event *expected, const char *actual,
@@ -179,6 +616,7 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 		rt_msg("  now at %s", loc);
 		rt_pyloc_traceback();
 	}
+	rt_divergence_tail(expected, actual, why);
 }
 
 __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what)
@@ -290,6 +728,7 @@ void rt_finish(int status)
 			rt_describe_event(exp, sizeof exp, &t->ev);
 			rt_msg("replay diverged at event #%llu (thread %u): the program is exiting, but the "
 			       "recording goes on with %s", (unsigned long long)t->ev.seq, t->ev.tid, exp);
+			rt_divergence_tail(&t->ev, "exit", "the program is exiting, but the recording goes on");
 			rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 		}
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
@@ -438,6 +877,7 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		rt_status_fd = rt_open_dev_null_at(h->status_fd);
 	rt_fd_set(rt_status_fd, RT_FD_OURS);
 	rt_header_check(h, argc, argv);
+	rt_env_compare(h);
 	if (rt_reader.ntids > 1)
 		rt_msg("warning: this recording has %zu threads; replaying threads in their recorded "
 		       "order is not supported yet, so replay may diverge", rt_reader.ntids);
@@ -488,6 +928,9 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		execfn = (const char *)getauxval(AT_EXECFN);
 	snprintf(rt_execfn, sizeof rt_execfn, "%s", execfn ? execfn : "");
 	rt_write_bytes = wb && *wb && strcmp(wb, "0") != 0;
+	const char *report_json = getenv("RETRACE_REPORT_JSON");
+	if (report_json && rt_mode == RT_MODE_REPLAY)
+		snprintf(rt_report_json, sizeof rt_report_json, "%s", report_json);
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");
 	rt_pyhooks_off = pyhooks && strcmp(pyhooks, "0") == 0;
 	rt_env_scrub();

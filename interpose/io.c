@@ -404,8 +404,9 @@ void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n
 			k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02x", c);
 	}
 	shown[k] = 0;
-	snprintf(what, sizeof what, "the program wrote other bytes than when recorded: now \"%s\"%s",
-		 shown, k + 5 >= sizeof shown ? "..." : "");
+	int sent = ev->call == RETRACE__CALL__CALL_SEND || ev->call == RETRACE__CALL__CALL_SENDMSG;
+	snprintf(what, sizeof what, "the program %s other bytes than when recorded: now \"%s\"%s",
+		 sent ? "sent" : "wrote", shown, k + 5 >= sizeof shown ? "..." : "");
 	rt_diverge(ev, what);
 }
 

@@ -30,6 +30,32 @@ static size_t n_unrecorded, n_recorded;
 static struct rt_path cwd;
 static int cwd_known, cwd_is_recorded;
 
+/* Replay: the last few paths the program opened or stat'ed live because they are not recorded,
+ * for the likely cause of a divergence (core.c).  From the arena at replay's start, so recording
+ * pays nothing; a slot is a truncated copy, and a racing thread can at worst garble a hint. */
+#define LIVE_RING 8
+#define LIVE_PATH 256
+static char (*live_ring)[LIVE_PATH];
+static unsigned live_next;
+
+static void live_note(const struct rt_path *p)
+{
+	if (!live_ring)
+		return;
+	unsigned i = __atomic_fetch_add(&live_next, 1, __ATOMIC_RELAXED) % LIVE_RING;
+	size_t n = p->len < LIVE_PATH - 1 ? p->len : LIVE_PATH - 1;
+	memcpy(live_ring[i], p->s, n);
+	live_ring[i][n] = 0;
+}
+
+const char *rt_paths_live_recent(unsigned back)
+{
+	unsigned n = __atomic_load_n(&live_next, __ATOMIC_RELAXED);
+	if (!live_ring || back >= LIVE_RING || back >= n)
+		return NULL;
+	return live_ring[(n - 1 - back) % LIVE_RING];
+}
+
 /* Installation, system libraries and the loader's files: the replay machine has the same ones,
  * and the header fingerprints the libraries.  /etc/localtime and /etc/ssl are read by glibc and
  * OpenSSL through stdio, which no wrapper sees, so recording their metadata alone would be a
@@ -145,6 +171,7 @@ enum rt_path_use rt_path_resolve(int dirfd, const char *path, struct rt_path *p)
 		return path_opaque(p, dirfd, path);
 	if (path_is_recorded(p->s, p->len))
 		return RT_PATH_RECORDED;
+	live_note(p);
 	/* Unrecorded, but under a recorded directory fd, which is a placeholder on replay: both
 	 * modes make the call by the absolute path. */
 	return relative && dirfd != AT_FDCWD ? RT_PATH_LIVE_ABS : RT_PATH_LIVE;
@@ -296,6 +323,7 @@ void rt_paths_init_replay(const Retrace__Header *h)
 			      h->capture->n_unrecorded);
 		prefixes_from(recorded, &n_recorded, h->capture->recorded, h->capture->n_recorded);
 	}
+	live_ring = rt_alloc(sizeof *live_ring * LIVE_RING);
 }
 
 void rt_paths_capture(Retrace__Capture *cap)

@@ -57,6 +57,11 @@ static void child_started(pid_t pid)
 		       "replayed yet, it runs live");
 }
 
+unsigned rt_children_count(void)
+{
+	return __atomic_load_n(&children, __ATOMIC_RELAXED);
+}
+
 void rt_children_note(void)
 {
 	unsigned n = __atomic_load_n(&children, __ATOMIC_RELAXED);

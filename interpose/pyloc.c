@@ -177,3 +177,59 @@ void rt_pyloc_traceback(void)
 		line += k + 1;
 	}
 }
+
+size_t rt_pyloc_traceback_text(char *buf, size_t n)
+{
+	return rt_py.traceback && n ? rt_py.traceback(buf, n) : 0;
+}
+
+static int rt_pyloc_file_of(char *buf, size_t n, const uint8_t *text, uint32_t len)
+{
+	const uint8_t *nul = memchr(text, 0, len);
+	size_t k = nul ? (size_t)(nul - text) : len;
+	if (!k || k >= n)
+		return 0;
+	memcpy(buf, text, k);
+	buf[k] = 0;
+	return 1;
+}
+
+int rt_pyloc_file_recorded(char *buf, size_t n, uint32_t id)
+{
+	const struct rt_recorded_def *r =
+		id && id < rt_self.pyloc_recorded_cap ? &rt_self.pyloc_recorded[id] : NULL;
+	return r && r->text ? rt_pyloc_file_of(buf, n, r->text, r->text_len) : 0;
+}
+
+int rt_pyloc_file_live(char *buf, size_t n, uint32_t id)
+{
+	const struct rt_pyloc_def *d = rt_py.definition && id ? rt_py.definition(&rt_self.pyloc, id)
+							     : NULL;
+	return d ? rt_pyloc_file_of(buf, n, (const uint8_t *)d->text, d->text_len) : 0;
+}
+
+/* The parts of a recorded or live location id: file and function (not NUL-ended), line. */
+static int rt_pyloc_split(const uint8_t *text, uint32_t len, uint32_t line, struct rt_pyloc_parts *o)
+{
+	const uint8_t *nul = memchr(text, 0, len);
+	o->file = (const char *)text;
+	o->nfile = nul ? (int)(nul - text) : (int)len;
+	o->func = nul ? (const char *)nul + 1 : "";
+	o->nfunc = nul ? (int)(len - (uint32_t)o->nfile - 1) : 0;
+	o->line = line;
+	return 1;
+}
+
+int rt_pyloc_parts_recorded(uint32_t id, struct rt_pyloc_parts *o)
+{
+	const struct rt_recorded_def *r =
+		id && id < rt_self.pyloc_recorded_cap ? &rt_self.pyloc_recorded[id] : NULL;
+	return r && r->text ? rt_pyloc_split(r->text, r->text_len, r->line, o) : 0;
+}
+
+int rt_pyloc_parts_live(uint32_t id, struct rt_pyloc_parts *o)
+{
+	const struct rt_pyloc_def *d = rt_py.definition && id ? rt_py.definition(&rt_self.pyloc, id)
+							     : NULL;
+	return d ? rt_pyloc_split((const uint8_t *)d->text, d->text_len, d->line, o) : 0;
+}

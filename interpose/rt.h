@@ -118,6 +118,8 @@ char **rt_exec_env(char *const envp[]);
 
 /* Record: say, once at the end, that child processes ran unrecorded (proc.c). */
 void rt_children_note(void);
+/* How many child processes the program started (they run live on replay). */
+unsigned rt_children_count(void);
 
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
@@ -151,6 +153,18 @@ void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offse
 int rt_pyloc_same_definition(uint32_t id);
 /* The calling thread's Python traceback on stderr, most recent call last. */
 void rt_pyloc_traceback(void);
+/* The same traceback as text into buf ("  File \"f\", line N, in g" lines); its length. */
+size_t rt_pyloc_traceback_text(char *buf, size_t n);
+/* The Python file of a recorded or live location id into buf; 0 when unknown. */
+int rt_pyloc_file_recorded(char *buf, size_t n, uint32_t id);
+int rt_pyloc_file_live(char *buf, size_t n, uint32_t id);
+struct rt_pyloc_parts {
+	const char *file, *func; /* not NUL-ended */
+	int nfile, nfunc;
+	uint32_t line;
+};
+int rt_pyloc_parts_recorded(uint32_t id, struct rt_pyloc_parts *o);
+int rt_pyloc_parts_live(uint32_t id, struct rt_pyloc_parts *o);
 
 /* ---- helpers shared by the fd wrappers (io.c) --------------------------------------------- */
 
@@ -252,6 +266,9 @@ int rt_cwd_recorded(void);
 void rt_paths_init_record(const char *extra_unrecorded, const char *extra_recorded);
 void rt_paths_init_replay(const Retrace__Header *h);
 void rt_paths_capture(Retrace__Capture *cap);
+/* Replay: the back-th most recent path used live because it is not recorded (0: the latest);
+ * NULL when there is none. */
+const char *rt_paths_live_recent(unsigned back);
 
 /* ---- real functions (real.c) -------------------------------------------------------------- */
 

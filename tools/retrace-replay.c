@@ -27,11 +27,12 @@ const char tool_name[] = "retrace-replay";
 
 static void usage(void)
 {
-	printf("Usage: %s [--no-netns] [-v] TRACE [-- CMD [ARG...]]\n"
+	printf("Usage: %s [--no-netns] [--report-json FILE] [-v] TRACE [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "\n"
 	       "  CMD [ARG...]     optional: the recorded command line, checked against TRACE\n"
 	       "      --no-netns   do not put the replay in a new network namespace\n"
+	       "      --report-json=FILE  on divergence, also write the report to FILE as JSON\n"
 	       "  -v, --verbose    print a summary line when the replay ends\n"
 	       "      --help       show this help and exit\n"
 	       "      --version    show the version and exit\n"
@@ -151,7 +152,7 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	p->argc = h->n_argv;
 	p->argv = calloc(h->n_argv + 1, sizeof *p->argv);
 	p->nenv = h->n_env;
-	p->env = calloc(h->n_env + 5, sizeof *p->env);
+	p->env = calloc(h->n_env + 6, sizeof *p->env);
 	if (p->argv == NULL || p->env == NULL)
 		out_of_memory();
 	for (size_t i = 0; i < h->n_argv; i++)
@@ -310,7 +311,7 @@ static char *env_entry(const char *name, const char *value)
 
 /* Called after the chdir to the recorded cwd, so relative preload paths resolve as ld.so will
  * resolve them in the replayed process. */
-static void build_environment(struct replay_plan *p, const char *trace_abs)
+static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report)
 {
 	char ours[PATH_MAX];
 	size_t n = p->nenv;
@@ -347,6 +348,8 @@ static void build_environment(struct replay_plan *p, const char *trace_abs)
 	p->env[n++] = env_entry("RETRACE_MODE", "replay");
 	p->env[n++] = env_entry("RETRACE_TRACE", trace_abs);
 	p->env[n++] = env_entry("RETRACE_STATUS_FD", fd);
+	if (report)
+		p->env[n++] = env_entry("RETRACE_REPORT_JSON", report);
 	p->env[n] = NULL;
 }
 
@@ -481,15 +484,17 @@ static void isolate_network(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION };
+	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
+		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int netns = 1, verbose = 0, opt;
+	char *report = NULL; /* absolute: the replay runs in the recorded cwd */
 
 	opterr = 0;
 	/* Permuting (no '+'): options may follow TRACE; "--" ends them before CMD. */
@@ -501,6 +506,19 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case OPT_REPORT_JSON: {
+			char here[PATH_MAX];
+			free(report);
+			if (optarg[0] == '/')
+				report = strdup(optarg);
+			else if (!getcwd(here, sizeof here) || asprintf(&report, "%s/%s", here, optarg) < 0)
+				report = NULL;
+			if (!report) {
+				tool_msg("cannot resolve --report-json %s: %s", optarg, strerror(errno));
+				return RETRACE_EXIT_ERROR;
+			}
+			break;
+		}
 		case OPT_HELP:
 			usage();
 			return 0;
@@ -538,7 +556,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, ": %s; replay runs where the recording ran\n", strerror(err));
 		return RETRACE_EXIT_ERROR;
 	}
-	build_environment(&plan, trace_abs);
+	build_environment(&plan, trace_abs, report);
 
 	int persona = personality(0xffffffff);
 	if (persona == -1 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)
