@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/auxv.h>
 #include <sys/personality.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,6 +46,9 @@ static char rt_trace_abs[4096];   /* record: absolute path of the trace, for pro
 static char rt_execfn[4096];      /* the path the program was first executed by */
 static char *rt_unrecorded_env;   /* record: "RETRACE_UNRECORDED=…" as the environment had it */
 static char *rt_recorded_env;     /* record: "RETRACE_RECORDED=…" */
+static int rt_keep_going;         /* replay: RETRACE_KEEP_GOING=1 (retrace-replay --keep-going) */
+static uint64_t rt_kg_count;      /* replay, --keep-going: divergences gone past */
+static uint64_t rt_kg_first;      /* replay, --keep-going: the event number of the first */
 
 #define RT_CHUNK_SIZE (64u * 1024u)
 
@@ -79,6 +83,17 @@ static void rt_record_failed(uint64_t seq)
 	       "and the program goes on unrecorded", (unsigned long long)seq, rt_writer.error.msg);
 }
 
+/* The global sequence number.  A locked add costs more than the rest of a clock event's
+ * recording; while glibc says the process is single-threaded (it clears
+ * __libc_single_threaded, never to set it again, before a second thread exists, and thread
+ * creation is a barrier) the only thread may use a plain one. */
+static inline uint64_t rt_next_seq(void)
+{
+	if (__libc_single_threaded)
+		return rt_seq++;
+	return __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+}
+
 /* The first event at a Python location: define its id, in the event stream right before it. */
 static void rt_record_definition(struct rt_thread *t, uint32_t id)
 {
@@ -89,7 +104,7 @@ static void rt_record_definition(struct rt_thread *t, uint32_t id)
 		.aux = d ? (const uint8_t *)d->text : NULL,
 		.aux_len = d ? d->text_len : 0, .location = id,
 	};
-	ev.seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+	ev.seq = rt_next_seq();
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, &ev) < 0))
 		rt_record_failed(ev.seq);
 }
@@ -111,7 +126,7 @@ void rt_record(struct trace_event *ev)
 		rt_thread_attach(t);
 	ev->location = rt_record_location(t);
 	ev->tid = t->tid;
-	ev->seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+	ev->seq = rt_next_seq();
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
 		rt_record_failed(ev->seq);
 }
@@ -122,7 +137,7 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 	if (RT_UNLIKELY(!t->tid))
 		rt_thread_attach(t);
 	uint32_t loc = rt_record_location(t);
-	uint64_t seq = __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
+	uint64_t seq = rt_next_seq();
 	if (RT_UNLIKELY(trace_writer_append_value(&rt_writer, &t->chunk, RT_CHUNK_SIZE, seq, call,
 						  arg0, result, value, loc) < 0))
 		rt_record_failed(seq);
@@ -594,9 +609,49 @@ static void rt_divergence_tail(const struct trace_event *ev, const char *actual,
 	rt_c_stack_print();
 	rt_likely_cause(ev, tb, tblen, cause, sizeof cause, hint, sizeof hint);
 	rt_msg("likely cause: %s — hint: %s", cause, hint);
-	if (rt_report_json[0])
+	/* one report per file: with --keep-going, the first divergence's (it names the cause) */
+	static int json_written;
+	if (rt_report_json[0] && !json_written++)
 		rt_write_report_json(ev, actual, why, tb, tblen, cause, hint);
 	rt_self.inside--;
+}
+
+/* --keep-going (retrace-replay(1)).  Replay never invents a result nor falls back to live I/O,
+ * so it goes past a divergence only where the recording still says what the call returns and
+ * what comes next:
+ *  - the same call with the same key arguments, made from another place in the Python code (the
+ *    location checkpoint): the recorded event answers it exactly as it would have;
+ *  - written or sent bytes that differ (same call, fd and size, other hash): the recorded result
+ *    is returned; a replayed write to an inherited stdout/stderr still happens, with the
+ *    program's bytes of now, so the user sees what the program prints today.
+ * Anything else (another call, other key arguments, the end of the trace, a call after it, an
+ * exec, a damaged event) leaves nothing recorded to answer with: that is reported in full and
+ * replay stops with 90, as without the option.  Only the first divergence gets the full report
+ * (and the JSON file): it names the likely cause, later ones mostly follow from it and get one
+ * line each.  At the end the count goes to stderr and the status byte 'D' to retrace-replay,
+ * which then exits 90 (see rt_keep_going_summary). */
+static int rt_keep_going_past(const struct trace_event *expected, const char *actual,
+			      const char *why);
+
+static void rt_keep_going_summary(void)
+{
+	uint64_t n = __atomic_load_n(&rt_kg_count, __ATOMIC_SEQ_CST);
+	if (!n)
+		return;
+	rt_msg("replay finished with %llu divergence%s (first at event #%llu)",
+	       (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)rt_kg_first);
+	char d = RETRACE_STATUS_DIVERGED;
+	if (rt_status_fd >= 0)
+		(void)REAL(write)(rt_status_fd, &d, 1);
+}
+
+/* rt_exit_with, stopping at a divergence that cannot be gone past: say how many were before. */
+void rt_keep_going_stopped(void)
+{
+	uint64_t n = __atomic_load_n(&rt_kg_count, __ATOMIC_SEQ_CST);
+	if (n)
+		rt_msg("replay stopped here, after going past %llu divergence%s (first at event #%llu)",
+		       (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)rt_kg_first);
 }
 
 static void rt_report_divergence(const struct trace_event *expected, const char *actual,
@@ -617,6 +672,39 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 		rt_pyloc_traceback();
 	}
 	rt_divergence_tail(expected, actual, why);
+}
+
+/* --keep-going: report a divergence that can be gone past and count it; 0 without the option
+ * (the caller stops as always).  The first report is the full one, later ones a line. */
+static int rt_keep_going_past(const struct trace_event *expected, const char *actual,
+			      const char *why)
+{
+	if (!rt_keep_going)
+		return 0;
+	rt_self.inside++;
+	uint64_t n = __atomic_add_fetch(&rt_kg_count, 1, __ATOMIC_SEQ_CST);
+	if (n == 1) {
+		rt_kg_first = expected->seq;
+		rt_report_divergence(expected, actual, why);
+		rt_msg("--keep-going: going on with the recorded result; later divergences get one "
+		       "line each");
+	} else {
+		rt_msg("replay diverged at event #%llu (thread %u): %s; replayed %s; going on",
+		       (unsigned long long)expected->seq, expected->tid, why, actual);
+	}
+	rt_self.inside--;
+	return 1;
+}
+
+int rt_diverge_soft(const struct trace_event *expected, const char *what)
+{
+	char act[160];
+	rt_describe_asked(act, sizeof act, expected->call, expected->arg0, expected->arg1,
+			  expected->arg2);
+	if (rt_keep_going_past(expected, act, what))
+		return 1;
+	rt_report_divergence(expected, act, what);
+	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 }
 
 __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what)
@@ -670,6 +758,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		}
 		snprintf(why, sizeof why, "the program made this call from another place in its Python "
 			 "code: recorded at %s, now at %s", was, now);
+		if (rt_keep_going_past(ev, act, why))
+			return ev;
 		rt_report_divergence(ev, act, why);
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
@@ -732,6 +822,7 @@ void rt_finish(int status)
 			rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 		}
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+		rt_keep_going_summary();
 	}
 	rt_self.inside--;
 }
@@ -931,6 +1022,8 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	const char *report_json = getenv("RETRACE_REPORT_JSON");
 	if (report_json && rt_mode == RT_MODE_REPLAY)
 		snprintf(rt_report_json, sizeof rt_report_json, "%s", report_json);
+	const char *keep_going = getenv("RETRACE_KEEP_GOING");
+	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");
 	rt_pyhooks_off = pyhooks && strcmp(pyhooks, "0") == 0;
 	rt_env_scrub();

@@ -407,7 +407,7 @@ void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n
 	int sent = ev->call == RETRACE__CALL__CALL_SEND || ev->call == RETRACE__CALL__CALL_SENDMSG;
 	snprintf(what, sizeof what, "the program %s other bytes than when recorded: now \"%s\"%s",
 		 sent ? "sent" : "wrote", shown, k + 5 >= sizeof shown ? "..." : "");
-	rt_diverge(ev, what);
+	rt_diverge_soft(ev, what);
 }
 
 static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n,

@@ -41,6 +41,8 @@ void rt_exit_with(int status, char status_byte)
 {
 	rt_self.inside++;
 	__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+	if (status_byte == RETRACE_STATUS_DIVERGED)
+		rt_keep_going_stopped();
 	if (rt_status_fd >= 0 && status_byte)
 		(void)REAL(write)(rt_status_fd, &status_byte, 1);
 	REAL(_exit)(status);

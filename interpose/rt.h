@@ -101,6 +101,9 @@ static inline size_t rt_copy_out(void *dst, size_t room, const struct trace_even
 
 /* Replay: a divergence on something other than the call and its arguments (e.g. written bytes). */
 __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what);
+/* The same for a divergence --keep-going may go past: with the option it reports, counts and
+ * returns 1; without, it stops like rt_diverge. */
+int rt_diverge_soft(const struct trace_event *expected, const char *what);
 
 /* Replay: the last clock value handed to the program for a clock id (0 when none yet). */
 int64_t rt_replayed_clock(int clock_id);
@@ -173,9 +176,10 @@ uint8_t *rt_scratch(size_t n);
 size_t rt_iov_total(const struct iovec *iov, int n);
 void rt_iov_scatter(const struct iovec *iov, int n, const uint8_t *src, size_t len);
 size_t rt_iov_gather(uint8_t *dst, const struct iovec *iov, int n);
-/* Replay: the program sent or wrote other bytes than recorded; shows the start of them. */
-__attribute__((noreturn)) void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf,
-						size_t n);
+/* Replay: the program sent or wrote other bytes than recorded; shows the start of them.  Stops
+ * the replay, except with --keep-going, where it returns and the caller hands back the recorded
+ * result (core.c, rt_keep_going_past). */
+void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n);
 
 /* ---- memory (arena.c) --------------------------------------------------------------------- */
 
@@ -189,6 +193,8 @@ int rt_arena_init(void);
 void rt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit the process at once with an exit status of retrace's own, telling retrace-replay why. */
 __attribute__((noreturn)) void rt_exit_with(int status, char status_byte);
+/* --keep-going, stopping at a divergence: how many were gone past before it (core.c). */
+void rt_keep_going_stopped(void);
 /* Describe a call and its arguments, e.g. "clock_gettime(CLOCK_MONOTONIC)", into buf. */
 void rt_describe(char *buf, size_t n, uint32_t call, int64_t arg0, int64_t arg1, int64_t arg2);
 /* The same for a whole event: calls that keep their arguments as text in aux (name resolution)

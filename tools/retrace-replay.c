@@ -27,11 +27,15 @@ const char tool_name[] = "retrace-replay";
 
 static void usage(void)
 {
-	printf("Usage: %s [--no-netns] [--report-json FILE] [-v] TRACE [-- CMD [ARG...]]\n"
+	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [-v] TRACE\n"
+	       "       [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "\n"
 	       "  CMD [ARG...]     optional: the recorded command line, checked against TRACE\n"
 	       "      --no-netns   do not put the replay in a new network namespace\n"
+	       "      --keep-going go past divergences that leave the program's course defined\n"
+	       "                   (a call made from another Python line, other bytes written or\n"
+	       "                   sent), counting them; exit 90 if there were any\n"
 	       "      --report-json=FILE  on divergence, also write the report to FILE as JSON\n"
 	       "  -v, --verbose    print a summary line when the replay ends\n"
 	       "      --help       show this help and exit\n"
@@ -152,7 +156,7 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	p->argc = h->n_argv;
 	p->argv = calloc(h->n_argv + 1, sizeof *p->argv);
 	p->nenv = h->n_env;
-	p->env = calloc(h->n_env + 6, sizeof *p->env);
+	p->env = calloc(h->n_env + 7, sizeof *p->env);
 	if (p->argv == NULL || p->env == NULL)
 		out_of_memory();
 	for (size_t i = 0; i < h->n_argv; i++)
@@ -311,7 +315,8 @@ static char *env_entry(const char *name, const char *value)
 
 /* Called after the chdir to the recorded cwd, so relative preload paths resolve as ld.so will
  * resolve them in the replayed process. */
-static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report)
+static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report,
+			      int keep_going)
 {
 	char ours[PATH_MAX];
 	size_t n = p->nenv;
@@ -350,6 +355,8 @@ static void build_environment(struct replay_plan *p, const char *trace_abs, cons
 	p->env[n++] = env_entry("RETRACE_STATUS_FD", fd);
 	if (report)
 		p->env[n++] = env_entry("RETRACE_REPORT_JSON", report);
+	if (keep_going)
+		p->env[n++] = env_entry("RETRACE_KEEP_GOING", "1");
 	p->env[n] = NULL;
 }
 
@@ -484,16 +491,17 @@ static void isolate_network(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON };
+	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
+		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	int netns = 1, verbose = 0, opt;
+	int netns = 1, verbose = 0, keep_going = 0, opt;
 	char *report = NULL; /* absolute: the replay runs in the recorded cwd */
 
 	opterr = 0;
@@ -505,6 +513,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case OPT_KEEP_GOING:
+			keep_going = 1;
 			break;
 		case OPT_REPORT_JSON: {
 			char here[PATH_MAX];
@@ -556,7 +567,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, ": %s; replay runs where the recording ran\n", strerror(err));
 		return RETRACE_EXIT_ERROR;
 	}
-	build_environment(&plan, trace_abs, report);
+	build_environment(&plan, trace_abs, report, keep_going);
 
 	int persona = personality(0xffffffff);
 	if (persona == -1 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)
