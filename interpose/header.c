@@ -278,8 +278,18 @@ void rt_header_check(const Retrace__Header *h, int argc, char **argv)
 	for (int i = 0; same && i < argc; i++)
 		same = same_bytes(h->argv[i], argv[i]);
 	if (!same) {
-		rt_msg("the command line differs from the recorded one; replay needs the same command "
-		       "(retrace-replay TRACE runs it for you)");
+		int i = 0;
+		while (i < argc && (size_t)i < h->n_argv && same_bytes(h->argv[i], argv[i]))
+			i++;
+		if (i < argc && (size_t)i < h->n_argv)
+			rt_msg("the command line differs from the recorded one at argument %d: \"%.200s\" "
+			       "now, \"%.*s\" when recorded; replay needs the same command (retrace-replay "
+			       "TRACE runs it for you)", i, argv[i], (int)(h->argv[i].len < 200 ? h->argv[i].len : 200),
+			       (const char *)h->argv[i].data);
+		else
+			rt_msg("the command line differs from the recorded one: %d arguments now, %zu when "
+			       "recorded; replay needs the same command (retrace-replay TRACE runs it for "
+			       "you)", argc, h->n_argv);
 		rt_exit_with(RETRACE_EXIT_MISMATCH, 0);
 	}
 	if (h->n_libraries) {

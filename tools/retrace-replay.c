@@ -217,6 +217,16 @@ static void check_command(const struct replay_plan *p, char *const *given, size_
 	print_command(stderr, p->argv, p->argc);
 	fputs("  given:    ", stderr);
 	print_command(stderr, given, ngiven);
+	/* Name the first difference: in a long command line it is easy to miss. */
+	size_t i = 0;
+	while (i < ngiven && i < p->argc && strcmp(given[i], p->argv[i]) == 0)
+		i++;
+	if (i < ngiven && i < p->argc)
+		fprintf(stderr, "  argument %zu differs\n", i);
+	else
+		fprintf(stderr, "  %zu argument%s %s\n", ngiven > p->argc ? ngiven - p->argc : p->argc - ngiven,
+			(ngiven > p->argc ? ngiven - p->argc : p->argc - ngiven) == 1 ? "" : "s",
+			ngiven > p->argc ? "more than recorded" : "fewer than recorded");
 	exit(RETRACE_EXIT_MISMATCH);
 }
 
