@@ -104,3 +104,17 @@ const char *trace_call_name(uint32_t call)
 	return trace_call_names[i];
 }
 
+
+const char *trace_clock_name(int64_t id)
+{
+	static const char *const names[] = {
+		"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID",
+		"CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
+		"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME", "CLOCK_REALTIME_ALARM",
+		"CLOCK_BOOTTIME_ALARM", NULL, "CLOCK_TAI",
+	};
+	/* negative ids are CPU clocks of other processes and threads: no name */
+	if (id >= 0 && id < (int64_t)(sizeof names / sizeof *names))
+		return names[id];
+	return NULL;
+}

@@ -238,6 +238,8 @@ void trace_cursor_free(struct trace_cursor *c);
  * Names, for messages and retrace-dump: "clock_gettime", … ("call#N" for unknown numbers, into
  * a static buffer). */
 const char *trace_call_name(uint32_t call);
+/* "CLOCK_MONOTONIC", …, or NULL for a clock id without a name. */
+const char *trace_clock_name(int64_t id);
 
 /* CRC32C (Castagnoli), extendable: crc = trace_crc32c(crc, more, n), starting from 0. */
 uint32_t trace_crc32c(uint32_t crc, const void *data, size_t n);

@@ -18,8 +18,6 @@
 
 #include "rt.h"
 
-extern int rt_write_bytes_enabled(void);
-
 /* fchown's owner and group travel as one argument, uid << 32 | gid (file.c does the same). */
 static int64_t owner(uid_t uid, gid_t gid)
 {

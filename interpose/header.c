@@ -212,8 +212,6 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	static Retrace__Capture cap = RETRACE__CAPTURE__INIT;
 	static char cwd[4096], host[256];
 	static struct build_id bid;
-	extern int rt_write_bytes_enabled(void);
-	extern uint32_t rt_chunk_size(void);
 
 	retrace__header__init(h);
 	h->magic = "retrace";

@@ -16,8 +16,6 @@
 #include "exitcodes.h"
 #include "rt.h"
 
-extern int rt_write_bytes_enabled(void);
-
 static int fd_recorded(int fd)
 {
 	return rt_fd_get(fd) & RT_FD_RECORDED;

@@ -35,8 +35,6 @@ void rt_msg(const char *fmt, ...)
 	errno = saved;
 }
 
-extern int rt_status_fd;
-
 void rt_exit_with(int status, char status_byte)
 {
 	rt_self.inside++;
@@ -46,19 +44,6 @@ void rt_exit_with(int status, char status_byte)
 	if (rt_status_fd >= 0 && status_byte)
 		(void)REAL(write)(rt_status_fd, &status_byte, 1);
 	REAL(_exit)(status);
-}
-
-static const char *clock_name(int64_t id)
-{
-	static const char *const names[] = {
-		"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID",
-		"CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
-		"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME", "CLOCK_REALTIME_ALARM",
-		"CLOCK_BOOTTIME_ALARM", NULL, "CLOCK_TAI",
-	};
-	if (id >= 0 && id < (int64_t)(sizeof names / sizeof *names) && names[id])
-		return names[id];
-	return NULL;
 }
 
 /* ---- name resolution: the lookup as text (aux, see dns.c) and its numbers ---------------- */
@@ -228,14 +213,14 @@ void rt_describe(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1, int
 		return;
 	case RETRACE__CALL__CALL_CLOCK_GETTIME:
 	case RETRACE__CALL__CALL_SEM_CLOCKWAIT:
-		clk = clock_name(a0);
+		clk = trace_clock_name(a0);
 		if (clk)
 			snprintf(buf, n, "%s(%s)", name, clk);
 		else
 			snprintf(buf, n, "%s(clock %lld)", name, (long long)a0);
 		return;
 	case RETRACE__CALL__CALL_CLOCK_NANOSLEEP:
-		clk = clock_name(a0);
+		clk = trace_clock_name(a0);
 		snprintf(buf, n, "%s(%s, flags %lld)", name, clk ? clk : "?", (long long)a1);
 		return;
 	case RETRACE__CALL__CALL_READ:

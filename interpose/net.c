@@ -17,8 +17,6 @@
 
 #include "rt.h"
 
-extern int rt_write_bytes_enabled(void);
-
 static int (*real_socket)(int, int, int);
 static int (*real_socketpair)(int, int, int, int[2]);
 static int (*real_pipe)(int[2]);

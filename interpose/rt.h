@@ -124,6 +124,12 @@ void rt_children_note(void);
 /* How many child processes the program started (they run live on replay). */
 unsigned rt_children_count(void);
 
+/* Capture settings of this recording (core.c): whether writes keep their bytes, chunk size. */
+int rt_write_bytes_enabled(void);
+uint32_t rt_chunk_size(void);
+/* The fd retrace-replay reads retrace's verdict from (-1: none). */
+extern int rt_status_fd;
+
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
 

@@ -133,6 +133,27 @@ static int shell_safe_byte(uint8_t c)
 	       (c != 0 && strchr("@%+=:,./-_", c) != NULL);
 }
 
+/* Bytes as text: printable UTF-8 as is, with a backslash before each byte in `specials`;
+ * control bytes and bytes that are not UTF-8 as \xNN. */
+static void print_backslashed(FILE *f, const uint8_t *s, size_t len, const char *specials)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = tool_utf8_sequence_len(s + i, len - i);
+
+		if (sequence_is_unprintable(s + i, n)) {
+			size_t k = n ? n : 1;
+			for (size_t j = 0; j < k; j++)
+				fprintf(f, "\\x%02x", s[i + j]);
+			i += k;
+			continue;
+		}
+		if (s[i] && strchr(specials, s[i]))
+			fputc('\\', f);
+		fwrite(s + i, 1, n, f);
+		i += n;
+	}
+}
+
 void tool_print_shell_word(FILE *f, const uint8_t *s, size_t len)
 {
 	int plain = len > 0, needs_ansi_c = 0;
@@ -163,41 +184,13 @@ void tool_print_shell_word(FILE *f, const uint8_t *s, size_t len)
 	}
 	/* Control bytes or bytes that are not UTF-8: plain quotes would print them raw. */
 	fputs("$'", f);
-	for (size_t i = 0; i < len;) {
-		size_t n = tool_utf8_sequence_len(s + i, len - i);
-
-		if (sequence_is_unprintable(s + i, n)) {
-			size_t k = n ? n : 1;
-			for (size_t j = 0; j < k; j++)
-				fprintf(f, "\\x%02x", s[i + j]);
-			i += k;
-			continue;
-		}
-		if (s[i] == '\'' || s[i] == '\\')
-			fputc('\\', f);
-		fwrite(s + i, 1, n, f);
-		i += n;
-	}
+	print_backslashed(f, s, len, "'\\");
 	fputc('\'', f);
 }
 
 void tool_print_escaped(FILE *f, const uint8_t *s, size_t len)
 {
-	for (size_t i = 0; i < len;) {
-		size_t n = tool_utf8_sequence_len(s + i, len - i);
-
-		if (sequence_is_unprintable(s + i, n)) {
-			size_t k = n ? n : 1;
-			for (size_t j = 0; j < k; j++)
-				fprintf(f, "\\x%02x", s[i + j]);
-			i += k;
-			continue;
-		}
-		if (s[i] == '\\')
-			fputc('\\', f);
-		fwrite(s + i, 1, n, f);
-		i += n;
-	}
+	print_backslashed(f, s, len, "\\");
 }
 
 void tool_print_hex(FILE *f, const uint8_t *s, size_t len)

@@ -235,19 +235,6 @@ static int err_is_h_errno(const struct trace_event *ev)
 	       (ev->arg2 & 1);
 }
 
-static const char *clock_name(int64_t id)
-{
-	static const char *const names[] = {
-		"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID",
-		"CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
-		"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME", "CLOCK_REALTIME_ALARM",
-		"CLOCK_BOOTTIME_ALARM", NULL, "CLOCK_TAI",
-	};
-	if (id < 0 || id >= (int64_t)(sizeof names / sizeof names[0]))
-		return NULL; /* negative ids are CPU clocks of other processes and threads */
-	return names[id];
-}
-
 static const char *address_family_name(int64_t af)
 {
 	switch (af) {
@@ -547,8 +534,8 @@ static void print_socket_type(int64_t type)
 
 static void print_arg_text(int64_t v, unsigned index, unsigned flags, const struct trace_event *ev)
 {
-	if (index == 0 && (flags & ARG0_CLOCK) && clock_name(v) != NULL) {
-		fputs(clock_name(v), stdout);
+	if (index == 0 && (flags & ARG0_CLOCK) && trace_clock_name(v) != NULL) {
+		fputs(trace_clock_name(v), stdout);
 		return;
 	}
 	if (index == 0 && (flags & ARG0_FAMILY) && address_family_name(v) != NULL) {
