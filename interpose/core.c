@@ -186,17 +186,50 @@ __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0,
 
 /* ---- the likely cause of a divergence ------------------------------------------------------ */
 
-static char rt_env_differs[200]; /* replay: which variable differs from the recording, if one */
-static char rt_cwd_differs;      /* replay: the cwd at start is not the recorded one */
+static char rt_argv_differs[600]; /* replay: the first argument that differs, if one */
+static char rt_env_differs[200];  /* replay: which variable differs from the recording, if one */
+static char rt_cwd_differs;       /* replay: the cwd at start is not the recorded one */
+
+/* Replay's start: a command line that differs from the recorded one.  It is not refused (the
+ * executable and its libraries are, by rt_header_check): the program runs with it, replay stops
+ * where it leaves the trace, and the report names the argument as the likely cause.  Said at
+ * start too, since a replay that never diverges would otherwise hide it. */
+static void rt_argv_compare(const Retrace__Header *h, int argc, char **argv)
+{
+	int i = 0;
+	while (i < argc && (size_t)i < h->n_argv && h->argv[i].len == strlen(argv[i]) &&
+	       memcmp(h->argv[i].data, argv[i], h->argv[i].len) == 0)
+		i++;
+	if (i < argc && (size_t)i < h->n_argv)
+		snprintf(rt_argv_differs, sizeof rt_argv_differs,
+			 "argument %d is \"%.200s\" now, \"%.*s\" when recorded", i, argv[i],
+			 (int)(h->argv[i].len < 200 ? h->argv[i].len : 200), (const char *)h->argv[i].data);
+	else if (i < argc)
+		snprintf(rt_argv_differs, sizeof rt_argv_differs,
+			 "%d arguments now, %zu when recorded (argument %d, \"%.200s\", is new)", argc,
+			 h->n_argv, i, argv[i]);
+	else if ((size_t)i < h->n_argv)
+		snprintf(rt_argv_differs, sizeof rt_argv_differs,
+			 "%d arguments now, %zu when recorded (argument %d, \"%.*s\", is missing)", argc,
+			 h->n_argv, i, (int)(h->argv[i].len < 200 ? h->argv[i].len : 200),
+			 (const char *)h->argv[i].data);
+	if (rt_argv_differs[0])
+		rt_msg("warning: the command line differs from the recording: %s; replay goes on with "
+		       "it and stops where the program leaves the trace", rt_argv_differs);
+}
 
 /* Replay's start: compare the environment the program got with the recorded one (names only:
  * values may be secrets, and reports get pasted into bug reports).  LD_PRELOAD is left out:
  * retrace-replay may add it, and it is ours. */
 static void rt_env_compare(const Retrace__Header *h)
 {
+	char here[4096];
+	rt_cwd_differs = h->cwd.len && getcwd(here, sizeof here) &&
+			 (strlen(here) != h->cwd.len || memcmp(here, h->cwd.data, h->cwd.len) != 0);
+	/* the shell's PWD follows the directory: with the directory named, it adds nothing */
 	for (char **e = environ; e && *e; e++) {
 		size_t len = strlen(*e), i;
-		if (strncmp(*e, "LD_PRELOAD=", 11) == 0)
+		if (strncmp(*e, "LD_PRELOAD=", 11) == 0 || (rt_cwd_differs && strncmp(*e, "PWD=", 4) == 0))
 			continue;
 		for (i = 0; i < h->n_env; i++)
 			if (h->env[i].len == len && memcmp(h->env[i].data, *e, len) == 0)
@@ -218,7 +251,8 @@ static void rt_env_compare(const Retrace__Header *h)
 		const char *v = (const char *)h->env[i].data;
 		const char *eq = memchr(v, '=', h->env[i].len);
 		int nlen = eq ? (int)(eq - v) : (int)h->env[i].len;
-		if (nlen == 10 && memcmp(v, "LD_PRELOAD", 10) == 0)
+		if ((nlen == 10 && memcmp(v, "LD_PRELOAD", 10) == 0) ||
+		    (rt_cwd_differs && nlen == 3 && memcmp(v, "PWD", 3) == 0))
 			continue;
 		int found = 0;
 		for (char **e = environ; e && *e && !found; e++)
@@ -227,9 +261,6 @@ static void rt_env_compare(const Retrace__Header *h)
 			snprintf(rt_env_differs, sizeof rt_env_differs, "%.*s is not set now (it was when "
 				 "recorded)", nlen < 120 ? nlen : 120, v);
 	}
-	char here[4096];
-	rt_cwd_differs = h->cwd.len && getcwd(here, sizeof here) &&
-			 (strlen(here) != h->cwd.len || memcmp(here, h->cwd.data, h->cwd.len) != 0);
 }
 
 /* A file modified after the recording started (by the real stat: nothing of the trace). */
@@ -291,8 +322,9 @@ static int rt_tb_frame(const char *tb, size_t len, size_t *at, const char **file
 /* The likely cause of a divergence and a hint, by rules in this order, the most certain first:
  *  (a) a Python file of the recorded or current location, or of the traceback, was modified
  *      after the recording started: the code itself is not the recorded code;
- *  (b) the environment or the cwd the program got differs from the recorded one (the raw
- *      RETRACE_MODE=replay form runs with the caller's; argv is refused at start, so not here);
+ *  (b) the command line, the environment or the cwd the program got differs from the recorded
+ *      one (the raw RETRACE_MODE=replay form runs with the caller's; retrace-replay runs the
+ *      recorded ones unless given other arguments);
  *  (c) a file the program used live (not recorded) was modified since the recording: its
  *      contents steered the program;
  *  (d) something retrace does not replay yet ran: child processes (they run live), or
@@ -325,13 +357,20 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			 "%s, or record again", file);
 		return;
 	}
+	if (rt_argv_differs[0]) {
+		snprintf(cause, cn, "command line differs: %s", rt_argv_differs);
+		snprintf(hint, hn, "replay with the recorded command (retrace-replay TRACE with no "
+			 "command runs it), or record again with this one");
+		return;
+	}
 	if (rt_env_differs[0] || rt_cwd_differs) {
-		if (rt_env_differs[0])
-			snprintf(cause, cn, "environment differs: %s", rt_env_differs);
-		else
-			snprintf(cause, cn, "working directory differs: the recording ran in %.*s",
+		if (rt_cwd_differs)
+			snprintf(cause, cn, "working directory differs: the recording ran in %.*s%s%s",
 				 (int)(rt_reader.header->cwd.len < 900 ? rt_reader.header->cwd.len : 900),
-				 (const char *)rt_reader.header->cwd.data);
+				 (const char *)rt_reader.header->cwd.data,
+				 rt_env_differs[0] ? "; the environment too: " : "", rt_env_differs);
+		else
+			snprintf(cause, cn, "environment differs: %s", rt_env_differs);
 		snprintf(hint, hn, "replay with retrace-replay, which restores the recorded "
 			 "environment and directory, or record again in this one");
 		return;
@@ -869,7 +908,7 @@ static void rt_env_scrub(void)
 }
 
 int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int status_fd);
-void rt_header_check(const Retrace__Header *h, int argc, char **argv);
+void rt_header_check(const Retrace__Header *h);
 
 static void rt_disable(void)
 {
@@ -967,7 +1006,8 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 	if (rt_status_fd != h->status_fd || fcntl(rt_status_fd, F_SETFD, FD_CLOEXEC) < 0)
 		rt_status_fd = rt_open_dev_null_at(h->status_fd);
 	rt_fd_set(rt_status_fd, RT_FD_OURS);
-	rt_header_check(h, argc, argv);
+	rt_header_check(h);
+	rt_argv_compare(h, argc, argv);
 	rt_env_compare(h);
 	if (rt_reader.ntids > 1)
 		rt_msg("warning: this recording has %zu threads; replaying threads in their recorded "

@@ -268,28 +268,10 @@ static int same_bytes(ProtobufCBinaryData b, const char *s)
 	return b.len == strlen(s) && memcmp(b.data, s, b.len) == 0;
 }
 
-/* Replay: is this the process that was recorded?  A different command line cannot replay; a
- * different interpreter or executable might, but the user hears about it first. */
-void rt_header_check(const Retrace__Header *h, int argc, char **argv)
+/* Replay: is this the program that was recorded?  A different executable or library cannot
+ * replay (check_libraries refuses it); its command line is compared in core.c, and may differ. */
+void rt_header_check(const Retrace__Header *h)
 {
-	int same = h->n_argv == (size_t)argc;
-	for (int i = 0; same && i < argc; i++)
-		same = same_bytes(h->argv[i], argv[i]);
-	if (!same) {
-		int i = 0;
-		while (i < argc && (size_t)i < h->n_argv && same_bytes(h->argv[i], argv[i]))
-			i++;
-		if (i < argc && (size_t)i < h->n_argv)
-			rt_msg("the command line differs from the recorded one at argument %d: \"%.200s\" "
-			       "now, \"%.*s\" when recorded; replay needs the same command (retrace-replay "
-			       "TRACE runs it for you)", i, argv[i], (int)(h->argv[i].len < 200 ? h->argv[i].len : 200),
-			       (const char *)h->argv[i].data);
-		else
-			rt_msg("the command line differs from the recorded one: %d arguments now, %zu when "
-			       "recorded; replay needs the same command (retrace-replay TRACE runs it for "
-			       "you)", argc, h->n_argv);
-		rt_exit_with(RETRACE_EXIT_MISMATCH, 0);
-	}
 	if (h->n_libraries) {
 		check_libraries(h);
 		return;

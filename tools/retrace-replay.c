@@ -31,7 +31,9 @@ static void usage(void)
 	       "       [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "\n"
-	       "  CMD [ARG...]     optional: the recorded command line, checked against TRACE\n"
+	       "  CMD [ARG...]     optional: the recorded program (checked against TRACE), with\n"
+	       "                   the recorded arguments or others (the replay then stops\n"
+	       "                   where they make the program leave the trace)\n"
 	       "      --no-netns   do not put the replay in a new network namespace\n"
 	       "      --keep-going go past divergences that leave the program's course defined\n"
 	       "                   (a call made from another Python line, other bytes written or\n"
@@ -42,7 +44,7 @@ static void usage(void)
 	       "      --version    show the version and exit\n"
 	       "\n"
 	       "Exit status: that of the replayed program (or its signal), else\n"
-	       "  90 diverged from the trace     91 unusable trace   92 command differs\n"
+	       "  90 diverged from the trace     91 unusable trace   92 another program\n"
 	       "  93 the recording ends here     94 usage error      95 retrace failed\n"
 	       " 126 program not executable     127 program not found\n"
 	       "See retrace-replay(1).\n",
@@ -203,31 +205,51 @@ static void print_command(FILE *f, char *const *argv, size_t argc)
 	fputc('\n', f);
 }
 
-static void check_command(const struct replay_plan *p, char *const *given, size_t ngiven)
+/* Does the command name `cmd` (a path, or a name looked up in PATH as execvp would) lead to the
+ * same file as `exe`? */
+static int same_program(const char *cmd, const char *exe)
 {
-	int same = ngiven == p->argc;
+	struct stat want, st;
+	if (stat(exe, &want) != 0)
+		return 0;
+	if (strchr(cmd, '/'))
+		return stat(cmd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+	const char *path = getenv("PATH");
+	for (const char *dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; *dir;) {
+		size_t n = strcspn(dir, ":");
+		char cand[PATH_MAX];
+		if (snprintf(cand, sizeof cand, "%.*s/%s", (int)(n ? n : 1), n ? dir : ".", cmd) < (int)sizeof cand &&
+		    stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+			return st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+		dir += n + (dir[n] == ':');
+	}
+	return 0;
+}
 
-	for (size_t i = 0; same && i < ngiven; i++)
-		same = strcmp(given[i], p->argv[i]) == 0;
-	if (same)
-		return;
-	tool_msg("the command given differs from the recorded one; replay runs exactly what was "
-		 "recorded, so give that command or none");
-	fputs("  recorded: ", stderr);
-	print_command(stderr, p->argv, p->argc);
-	fputs("  given:    ", stderr);
-	print_command(stderr, given, ngiven);
-	/* Name the first difference: in a long command line it is easy to miss. */
-	size_t i = 0;
-	while (i < ngiven && i < p->argc && strcmp(given[i], p->argv[i]) == 0)
-		i++;
-	if (i < ngiven && i < p->argc)
-		fprintf(stderr, "  argument %zu differs\n", i);
-	else
-		fprintf(stderr, "  %zu argument%s %s\n", ngiven > p->argc ? ngiven - p->argc : p->argc - ngiven,
-			(ngiven > p->argc ? ngiven - p->argc : p->argc - ngiven) == 1 ? "" : "s",
-			ngiven > p->argc ? "more than recorded" : "fewer than recorded");
-	exit(RETRACE_EXIT_MISMATCH);
+/* The command given after the trace.  Its program must be the recorded one (by name, or by a
+ * name that leads to the same file: the recorded argv[0] is kept, as part of the layout).  Its
+ * arguments may differ: the program then runs with them, and libretrace says so at start and
+ * names the argument as the likely cause where the program leaves the trace. */
+static void check_command(struct replay_plan *p, char **given, size_t ngiven)
+{
+	if (strcmp(given[0], p->argv[0]) != 0 && !same_program(given[0], p->exe)) {
+		tool_msg("the command given runs another program than the recorded one; replay runs "
+			 "the recorded program, so give its command or none");
+		fputs("  recorded: ", stderr);
+		print_command(stderr, p->argv, p->argc);
+		fputs("  given:    ", stderr);
+		print_command(stderr, given, ngiven);
+		fprintf(stderr, "  argument 0 differs\n");
+		exit(RETRACE_EXIT_MISMATCH);
+	}
+	char **argv = calloc(ngiven + 1, sizeof *argv);
+	if (argv == NULL)
+		out_of_memory();
+	argv[0] = p->argv[0];
+	for (size_t i = 1; i < ngiven; i++)
+		argv[i] = given[i];
+	p->argv = argv;
+	p->argc = ngiven;
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-# steered.py — a program steered by its input: how many clock reads it makes comes from the
-# environment (E2E_COUNT) or, given a path, from the first line of that file.  The divergence
-# cases change that input between record and replay.
+# steered.py — a program steered by its input: how many clock reads it makes comes from its
+# argument when that is a number, from the first line of the file it names otherwise, or from
+# the environment (E2E_COUNT).  The divergence cases change that input between record and replay.
 import os
 import sys
 import time
 
-if len(sys.argv) > 1:
+if len(sys.argv) > 1 and sys.argv[1].isdigit():
+    count = int(sys.argv[1])
+elif len(sys.argv) > 1:
     with open(sys.argv[1]) as f:
         count = int(f.readline())
 else:
