@@ -37,8 +37,10 @@ FORMAT_OBJ := $(patsubst format/%.c,$(B)/obj/format/%.o,$(FORMAT_SRC)) $(B)/obj/
 INTERPOSE_SRC := $(wildcard interpose/*.c)
 INTERPOSE_OBJ := $(patsubst interpose/%.c,$(B)/obj/interpose/%.o,$(INTERPOSE_SRC))
 TOOLS     := retrace-record retrace-replay retrace-dump
-TOOL_COMMON := $(filter-out $(addprefix tools/,$(addsuffix .c,$(TOOLS))),$(wildcard tools/*.c))
+DUMP_PARTS := $(wildcard tools/dump-*.c)
+TOOL_COMMON := $(filter-out $(addprefix tools/,$(addsuffix .c,$(TOOLS))) $(DUMP_PARTS),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(patsubst tools/%.c,$(B)/obj/tools/%.o,$(TOOL_COMMON))
+DUMP_OBJ := $(patsubst tools/%.c,$(B)/obj/tools/%.o,$(DUMP_PARTS))
 
 PY_INCLUDES := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
 HAVE_PYHEADERS := $(if $(wildcard $(PY_INCLUDES)/Python.h),yes,)
@@ -79,6 +81,11 @@ $(B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
 $(B)/bin/%: $(B)/obj/tools/%.o $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $< $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a -lprotobuf-c
+
+# retrace-dump is in parts (tools/dump.h)
+$(B)/bin/retrace-dump: $(B)/obj/tools/retrace-dump.o $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $< $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a -lprotobuf-c
 
 $(B)/lib/python/_retrace.so: pyhooks/_retrace.c $(wildcard pyhooks/*.h interpose/pyhooks.h)
 	@mkdir -p $(dir $@)

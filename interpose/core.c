@@ -39,6 +39,7 @@ static pid_t rt_pid_recorded;
 static int rt_finished;
 static int rt_write_bytes;
 static int rt_pyhooks_off;        /* record: RETRACE_PYHOOKS=0 */
+static int rt_pystacks_on;        /* record: RETRACE_PYSTACKS=1 */
 static char rt_stopped[256];      /* record: why recording stopped early, if it did */
 static uint64_t rt_stopped_seq;
 static int64_t rt_clock_last[16]; /* replay: last value handed out per clock id */
@@ -109,13 +110,54 @@ static void rt_record_definition(struct rt_thread *t, uint32_t id)
 		rt_record_failed(ev.seq);
 }
 
+/* Location ids count up without gaps: define every one up to id not defined yet. */
+static void rt_record_definitions_upto(struct rt_thread *t, uint32_t id)
+{
+	while (t->pyloc_logged < id)
+		rt_record_definition(t, ++t->pyloc_logged);
+}
+
+/* A PY_FRAME or PY_STACK event, right before the event made at location loc. */
+static void rt_record_stack_event(struct rt_thread *t, uint32_t call, uint32_t id,
+				  uint32_t parent, uint32_t location, uint32_t loc)
+{
+	struct trace_event ev = { .call = call, .tid = t->tid, .arg0 = id, .arg1 = parent,
+				  .arg2 = location, .location = loc };
+	ev.seq = rt_next_seq();
+	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, &ev) < 0))
+		rt_record_failed(ev.seq);
+}
+
+/* With RETRACE_PYSTACKS: define the stack's new nodes (and their new locations), and say when
+ * the thread's stack is another one than at its previous event. */
+static void rt_record_stack(struct rt_thread *t, uint32_t loc)
+{
+	uint32_t node = rt_py.stack(&t->pyloc);
+	if (node & RT_PYLOC_NEW) {
+		node &= ~RT_PYLOC_NEW;
+		const struct rt_pystack_node *d;
+		while ((d = rt_py.node(&t->pyloc, t->pystack_logged + 1))) {
+			rt_record_definitions_upto(t, d->location);
+			t->pystack_logged++;
+			rt_record_stack_event(t, RETRACE__CALL__CALL_PY_FRAME, t->pystack_logged,
+					      d->parent, d->location, loc);
+		}
+	}
+	if (node != t->pystack_now) {
+		t->pystack_now = node;
+		rt_record_stack_event(t, RETRACE__CALL__CALL_PY_STACK, node, 0, 0, loc);
+	}
+}
+
 static inline uint32_t rt_record_location(struct rt_thread *t)
 {
 	uint32_t loc = rt_pyloc(t);
 	if (RT_UNLIKELY(loc & RT_PYLOC_NEW)) {
 		loc &= ~RT_PYLOC_NEW;
-		rt_record_definition(t, loc);
+		rt_record_definitions_upto(t, loc);
 	}
+	if (RT_UNLIKELY(rt_py.stack != NULL))
+		rt_record_stack(t, loc);
 	return loc;
 }
 
@@ -158,6 +200,23 @@ static void rt_describe_asked(char *buf, size_t n, uint32_t call, int64_t a0, in
 
 static void rt_divergence_tail(const struct trace_event *ev, const char *actual,
 			       const char *why);
+
+/* With whole stacks: the recorded one of the expected event, in the traceback's format. */
+static void rt_pystack_print_recorded(void)
+{
+	static char buf[16384]; /* only at a divergence */
+	size_t len = rt_pystacks_active() ? rt_pystack_recorded_text(buf, sizeof buf,
+								     rt_self.pystack_recorded) : 0;
+	if (!len)
+		return;
+	rt_msg("  recorded Python stack (most recent call last):");
+	for (char *line = buf, *end = buf + len; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t k = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		rt_msg("  %.*s", (int)k, line);
+		line += k + 1;
+	}
+}
 
 __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,
 						      int64_t a2)
@@ -578,7 +637,21 @@ static void rt_write_report_json(const struct trace_event *ev, const char *actua
 		js_lit(&j, first ? "" : ", ");
 		js_python(&j, 1, &fr);
 	}
-	js_lit(&j, "], \"c_stack\": [");
+	js_lit(&j, "]");
+	if (rt_pystacks_active()) {
+		static char st[16384];
+		size_t stlen = rt_pystack_recorded_text(st, sizeof st, rt_self.pystack_recorded);
+		js_lit(&j, ", \"recorded_python_stack\": [");
+		first = 1;
+		for (size_t at = 0; rt_tb_frame(st, stlen, &at, &f, &nf, &line, &fn, &nfn); first = 0) {
+			struct rt_pyloc_parts fr = { .file = f, .nfile = nf, .func = fn, .nfunc = nfn,
+						     .line = (uint32_t)line };
+			js_lit(&j, first ? "" : ", ");
+			js_python(&j, 1, &fr);
+		}
+		js_lit(&j, "]");
+	}
+	js_lit(&j, ", \"c_stack\": [");
 	for (int i = 0; i < rt_cstack_n; i++) {
 		js_lit(&j, i ? ", " : "");
 		js_cstr(&j, rt_cstack[i]);
@@ -693,6 +766,24 @@ void rt_keep_going_stopped(void)
 		       (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)rt_kg_first);
 }
 
+/* Replay: the thread's next event that is not a definition (PY_LOCATION, PY_FRAME) nor a
+ * PY_STACK, taking those in on the way; trace_cursor_next's result. */
+static int rt_cursor_next(struct rt_thread *t, struct trace_error *err)
+{
+	int r;
+	while ((r = trace_cursor_next(&t->cursor, &t->ev, err)) == 1) {
+		if (t->ev.call == RETRACE__CALL__CALL_PY_LOCATION)
+			rt_pyloc_note_recorded(&t->ev);
+		else if (t->ev.call == RETRACE__CALL__CALL_PY_FRAME)
+			rt_pystack_note_recorded(&t->ev);
+		else if (t->ev.call == RETRACE__CALL__CALL_PY_STACK)
+			t->pystack_recorded = (uint32_t)t->ev.arg0;
+		else
+			break;
+	}
+	return r;
+}
+
 static void rt_report_divergence(const struct trace_event *expected, const char *actual,
 				 const char *why)
 {
@@ -708,6 +799,7 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 		rt_msg("  recorded at %s", loc);
 		rt_pyloc_describe_live(loc, sizeof loc, rt_self.pyloc_now, 0);
 		rt_msg("  now at %s", loc);
+		rt_pystack_print_recorded();
 		rt_pyloc_traceback();
 	}
 	rt_divergence_tail(expected, actual, why);
@@ -764,12 +856,16 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	int fresh = (loc & RT_PYLOC_NEW) != 0;
 	loc &= ~RT_PYLOC_NEW;
 	t->pyloc_now = loc;
+	uint32_t node = 0;
+	int fresh_stack = 0;
+	if (RT_UNLIKELY(rt_py.stack != NULL)) {
+		node = rt_py.stack(&t->pyloc);
+		fresh_stack = (node & RT_PYLOC_NEW) != 0;
+		t->pystack_now = node &= ~RT_PYLOC_NEW;
+	}
 	struct trace_error err;
-	int r;
 	/* Definitions of recorded locations come right before the first event made there. */
-	while ((r = trace_cursor_next(&t->cursor, &t->ev, &err)) == 1 &&
-	       t->ev.call == RETRACE__CALL__CALL_PY_LOCATION)
-		rt_pyloc_note_recorded(&t->ev);
+	int r = rt_cursor_next(t, &err);
 	if (RT_UNLIKELY(r <= 0)) {
 		if (r == 0)
 			rt_replay_ended(call, a0, a1, a2);
@@ -797,6 +893,19 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		}
 		snprintf(why, sizeof why, "the program made this call from another place in its Python "
 			 "code: recorded at %s, now at %s", was, now);
+		if (rt_keep_going_past(ev, act, why))
+			return ev;
+		rt_report_divergence(ev, act, why);
+		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+	}
+	/* With whole stacks: the same place, reached through the same callers. */
+	if (RT_UNLIKELY(rt_py.stack != NULL &&
+			(t->pystack_recorded != node || (fresh_stack && !rt_pystack_same(node))))) {
+		char act[160], where[1100], why[1300];
+		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
+		rt_pystack_difference(where, sizeof where, t->pystack_recorded, node);
+		snprintf(why, sizeof why, "the program made this call from the recorded place but "
+			 "through other Python callers: %s", where);
 		if (rt_keep_going_past(ev, act, why))
 			return ev;
 		rt_report_divergence(ev, act, why);
@@ -848,10 +957,7 @@ void rt_finish(int status)
 		struct trace_error err;
 		if (!t->tid)
 			rt_thread_attach(t);
-		int r;
-		while ((r = trace_cursor_next(&t->cursor, &t->ev, &err)) == 1 &&
-		       t->ev.call == RETRACE__CALL__CALL_PY_LOCATION)
-			rt_pyloc_note_recorded(&t->ev);
+		int r = rt_cursor_next(t, &err);
 		if (r == 1) {
 			char exp[160];
 			rt_describe_event(exp, sizeof exp, &t->ev);
@@ -1066,6 +1172,8 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");
 	rt_pyhooks_off = pyhooks && strcmp(pyhooks, "0") == 0;
+	const char *pystacks = getenv("RETRACE_PYSTACKS");
+	rt_pystacks_on = pystacks && *pystacks && strcmp(pystacks, "0") != 0;
 	rt_env_scrub();
 	rt_pid = rt_real_pid();
 
@@ -1075,6 +1183,10 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	if (rt_mode == RT_MODE_RECORD) {
 		rt_paths_init_record(unrecorded, recorded);
 		rt_pyhooks_load(rt_pyhooks_off);
+		rt_pystacks_enable(rt_pystacks_on);
+		if (rt_pystacks_on && !rt_pystacks_active())
+			rt_msg("warning: RETRACE_PYSTACKS needs Python locations, which this process "
+			       "does not have; events get no Python stacks");
 		rt_start_record(argc, argv, path && *path ? path : "trace.pb", exec_of);
 	} else {
 		rt_start_replay(argc, argv, path, status_fd);
@@ -1083,6 +1195,7 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 			int recorded_with = cap && cap->python_locations;
 			rt_pyhooks_load(!recorded_with);
 			rt_pyhooks_replay_start(recorded_with);
+			rt_pystacks_enable(cap && cap->python_stacks && rt_pyloc_checked());
 		}
 	}
 	if (rt_mode != RT_MODE_OFF) {
@@ -1125,12 +1238,12 @@ const char *rt_exec_path(void)
 char **rt_exec_env(char *const envp[])
 {
 	static char mode[] = "RETRACE_MODE=record", wb[] = "RETRACE_WRITE_BYTES=1";
-	static char pyhooks_off[] = "RETRACE_PYHOOKS=0";
+	static char pyhooks_off[] = "RETRACE_PYHOOKS=0", pystacks[] = "RETRACE_PYSTACKS=1";
 	static char trace[4200], exec_of[64];
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
-	char **env = rt_alloc(sizeof *env * (n + 8));
+	char **env = rt_alloc(sizeof *env * (n + 9));
 	if (!env)
 		return (char **)envp;
 	size_t k = 0;
@@ -1146,6 +1259,8 @@ char **rt_exec_env(char *const envp[])
 		env[k++] = wb;
 	if (rt_pyhooks_off)
 		env[k++] = pyhooks_off;
+	if (rt_pystacks_on)
+		env[k++] = pystacks;
 	if (rt_unrecorded_env)
 		env[k++] = rt_unrecorded_env;
 	if (rt_recorded_env)

@@ -242,6 +242,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	cap.write_bytes = rt_write_bytes_enabled();
 	cap.chunk_size = rt_chunk_size();
 	cap.python_locations = rt_pyhooks_active();
+	cap.python_stacks = rt_pystacks_active();
 	rt_paths_capture(&cap);
 	h->capture = &cap;
 	size_t nlib;

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_PYHOOKS_ABI 1
+#define RT_PYHOOKS_ABI 2
 #define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
 
 /* Set in a location id returned by location(): the id was handed out just now, for the first
@@ -52,6 +52,12 @@ struct rt_pyloc_def {
 	const char *text;
 };
 
+/* A stack node: the frame at `location`, called from the stack `parent` (0: outermost). */
+struct rt_pystack_node {
+	uint32_t parent;
+	uint32_t location;
+};
+
 struct rt_pyhooks {
 	/* filled by libretrace */
 	uint32_t abi;                /* RT_PYHOOKS_ABI: _retrace refuses (returns -1) another */
@@ -65,6 +71,14 @@ struct rt_pyhooks {
 	/* The calling thread's Python traceback, most recent call last, as lines in Python's own
 	 * format ("  File \"app.py\", line 3, in main\n"), into buf; returns the length (0: none). */
 	size_t (*traceback)(char *buf, size_t n);
+	/* Whole stacks (RETRACE_PYSTACKS): the calling thread's stack as a node id, 0 when it has
+	 * no Python frame, with RT_PYLOC_NEW when this call defined new nodes or location ids.  A
+	 * node is (caller's node, location id), interned per thread like locations, from the
+	 * outermost frame in; both ids count 1, 2, … without gaps, so the caller can define every
+	 * new one in order.  Same rules as location(). */
+	uint32_t (*stack)(struct rt_pyloc_thread *thread);
+	/* What a node of the thread stands for (NULL for an unknown id). */
+	const struct rt_pystack_node *(*node)(const struct rt_pyloc_thread *thread, uint32_t id);
 };
 
 typedef int (*rt_pyhooks_register_fn)(struct rt_pyhooks *hooks);

@@ -64,7 +64,8 @@ void rt_pyhooks_load(int off)
 	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	rt_pyhooks_register_fn reg = so ? (rt_pyhooks_register_fn)dlsym(so, RT_PYHOOKS_REGISTER) : NULL;
 	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
-	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback) {
+	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback ||
+	    !hooks.stack || !hooks.node) {
 		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
 		       so ? "not the _retrace of this libretrace" : dlerror());
 		return;
@@ -232,4 +233,118 @@ int rt_pyloc_parts_live(uint32_t id, struct rt_pyloc_parts *o)
 	const struct rt_pyloc_def *d = rt_py.definition && id ? rt_py.definition(&rt_self.pyloc, id)
 							     : NULL;
 	return d ? rt_pyloc_split((const uint8_t *)d->text, d->text_len, d->line, o) : 0;
+}
+
+/* ---- whole stacks ------------------------------------------------------------------------- */
+
+#define RT_PYSTACK_MAX 256 /* frames of a stack looked at; _retrace keeps as many */
+
+void rt_pystacks_enable(int on)
+{
+	if (!on || !rt_py.location)
+		rt_py.stack = NULL;
+}
+
+void rt_pystack_note_recorded(const struct trace_event *ev)
+{
+	struct rt_thread *t = &rt_self;
+	uint32_t id = (uint32_t)ev->arg0;
+	if (ev->arg0 <= 0 || ev->arg0 >= RT_RECORDED_IDS_MAX)
+		return;
+	if (id >= t->pystack_recorded_cap) {
+		uint32_t cap = t->pystack_recorded_cap ? t->pystack_recorded_cap : 256;
+		while (cap <= id)
+			cap *= 2;
+		struct rt_pystack_node *d = rt_alloc(cap * sizeof *d);
+		if (!d)
+			return;
+		memset(d, 0, cap * sizeof *d);
+		if (t->pystack_recorded_cap)
+			memcpy(d, t->pystack_recorded_defs, t->pystack_recorded_cap * sizeof *d);
+		t->pystack_recorded_defs = d;
+		t->pystack_recorded_cap = cap;
+	}
+	t->pystack_recorded_defs[id] = (struct rt_pystack_node){ .parent = (uint32_t)ev->arg1,
+								 .location = (uint32_t)ev->arg2 };
+}
+
+static const struct rt_pystack_node *rt_pystack_node_of(uint32_t id, int recorded)
+{
+	if (!id)
+		return NULL;
+	if (!recorded)
+		return rt_py.node ? rt_py.node(&rt_self.pyloc, id) : NULL;
+	const struct rt_pystack_node *d =
+		id < rt_self.pystack_recorded_cap ? &rt_self.pystack_recorded_defs[id] : NULL;
+	return d && d->location ? d : NULL;
+}
+
+/* The location ids of a stack, outermost first, into locs (RT_PYSTACK_MAX); their number.  A
+ * caller's node is always defined before its callee's, so parents have smaller ids: anything
+ * else (a damaged trace) ends the walk. */
+static int rt_pystack_locations(uint32_t node, int recorded, uint32_t *locs)
+{
+	uint32_t inner[RT_PYSTACK_MAX];
+	int n = 0;
+	const struct rt_pystack_node *d;
+	while (n < RT_PYSTACK_MAX && (d = rt_pystack_node_of(node, recorded))) {
+		inner[n++] = d->location;
+		if (d->parent >= node)
+			break;
+		node = d->parent;
+	}
+	for (int i = 0; i < n; i++)
+		locs[i] = inner[n - 1 - i];
+	return n;
+}
+
+int rt_pystack_same(uint32_t node)
+{
+	for (int k = 0; node && k < RT_PYSTACK_MAX; k++) {
+		const struct rt_pystack_node *r = rt_pystack_node_of(node, 1);
+		const struct rt_pystack_node *l = rt_pystack_node_of(node, 0);
+		if (!r || !l || r->parent != l->parent || r->location != l->location ||
+		    !rt_pyloc_same_definition(l->location))
+			return 0;
+		node = l->parent;
+	}
+	return 1;
+}
+
+void rt_pystack_difference(char *buf, size_t n, uint32_t recorded, uint32_t live)
+{
+	static uint32_t was[RT_PYSTACK_MAX], now[RT_PYSTACK_MAX]; /* only at a divergence */
+	int nwas = rt_pystack_locations(recorded, 1, was);
+	int nnow = rt_pystack_locations(live, 0, now);
+	char a[512], b[512];
+	for (int i = 0; i < nwas && i < nnow; i++) {
+		rt_pyloc_describe_recorded(a, sizeof a, was[i], 0);
+		rt_pyloc_describe_live(b, sizeof b, now[i], 0);
+		if (strcmp(a, b) != 0) {
+			snprintf(buf, n, "the stacks part at frame %d from the outermost: recorded %s, now %s", i + 1, a, b);
+			return;
+		}
+	}
+	snprintf(buf, n, "the recorded stack has %d frame%s, the program's %d", nwas,
+		 nwas == 1 ? "" : "s", nnow);
+}
+
+size_t rt_pystack_recorded_text(char *buf, size_t n, uint32_t node)
+{
+	static uint32_t locs[RT_PYSTACK_MAX];
+	int k = rt_pystack_locations(node, 1, locs);
+	size_t len = 0;
+	if (n)
+		buf[0] = 0;
+	for (int i = 0; i < k && len < n; i++) {
+		struct rt_pyloc_parts p;
+		if (!rt_pyloc_parts_recorded(locs[i], &p))
+			continue;
+		int w = snprintf(buf + len, n - len, "  File \"%.*s\", line %u, in %.*s\n", p.nfile,
+				 p.file, p.line, p.nfunc, p.func);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	return len < n ? len : n ? n - 1 : 0;
 }

@@ -61,6 +61,12 @@ struct rt_thread {
 	uint32_t pyloc_now;            /* replay: the location of the call being replayed */
 	struct rt_recorded_def *pyloc_recorded; /* replay: the recorded definitions, by id */
 	uint32_t pyloc_recorded_cap;
+	uint32_t pyloc_logged;         /* record: location ids defined in the trace so far */
+	uint32_t pystack_logged;       /* record: stack node ids defined in the trace so far */
+	uint32_t pystack_now;          /* record: the stack of the last PY_STACK; replay: live */
+	uint32_t pystack_recorded;     /* replay: the stack the trace says the next event has */
+	struct rt_pystack_node *pystack_recorded_defs; /* replay: recorded nodes, by id */
+	uint32_t pystack_recorded_cap;
 };
 
 extern __thread struct rt_thread rt_self;
@@ -174,6 +180,23 @@ struct rt_pyloc_parts {
 };
 int rt_pyloc_parts_recorded(uint32_t id, struct rt_pyloc_parts *o);
 int rt_pyloc_parts_live(uint32_t id, struct rt_pyloc_parts *o);
+
+/* Whole Python stacks (RETRACE_PYSTACKS; rt_py.stack is NULL when off).  Record: on or off by
+ * the environment; replay: by the header, and only when locations are compared too. */
+void rt_pystacks_enable(int on);
+static inline int rt_pystacks_active(void)
+{
+	return rt_py.stack != NULL;
+}
+/* Replay: remember what a recorded PY_FRAME event defines. */
+void rt_pystack_note_recorded(const struct trace_event *ev);
+/* Replay: the live stack `node` is, frame by frame, the recorded node of the same id. */
+int rt_pystack_same(uint32_t node);
+/* Replay: where the recorded and the live stack part, as "frame N ...: recorded X, now Y". */
+void rt_pystack_difference(char *buf, size_t n, uint32_t recorded, uint32_t live);
+/* Replay: a recorded stack as traceback lines ("  File \"f\", line N, in g"), outermost first;
+ * its length (0: none). */
+size_t rt_pystack_recorded_text(char *buf, size_t n, uint32_t node);
 
 /* ---- helpers shared by the fd wrappers (io.c) --------------------------------------------- */
 

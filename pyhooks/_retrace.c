@@ -152,12 +152,33 @@ struct key_entry {
 	uint32_t id;
 };
 
+/* Stacks (RETRACE_PYSTACKS): nodes (caller's node, location id) to ids, and the thread's last
+ * stack, kept to find the part a new one shares with it. */
+#define STACK_MAX 256 /* deeper stacks keep their innermost frames */
+
+struct node_entry {
+	uint32_t parent, location;
+	uint32_t id; /* 0: empty slot */
+};
+
+struct stack_level {
+	const PyCodeObject *code;
+	int lasti;
+	uint32_t node;
+};
+
 struct table {
 	int busy; /* a signal handler's call while the table changes gets no location */
 	struct key_entry *keys;
 	size_t keys_cap, keys_used;
 	struct rt_pyloc_def *defs; /* indexed by id; defs[0] unused */
 	uint32_t defs_cap, defs_used;
+	struct node_entry *nodes;
+	size_t nodes_cap, nodes_used;
+	struct rt_pystack_node *node_defs; /* indexed by id; node_defs[0] unused */
+	uint32_t node_defs_cap, node_defs_used;
+	struct stack_level *last; /* the last stack, innermost frame first (STACK_MAX levels) */
+	uint32_t last_depth;
 };
 
 static struct rt_pyhooks *hooks;
@@ -243,16 +264,22 @@ static uint32_t lookup_in(struct table *t, _PyInterpreterFrame *f, int lasti)
 	return id | RT_PYLOC_NEW;
 }
 
-static uint32_t lookup(struct rt_pyloc_thread *thread, _PyInterpreterFrame *f, int lasti)
+static struct table *table_of(struct rt_pyloc_thread *thread)
 {
 	struct table *t = thread->table;
 	if (!t) {
 		t = hooks->alloc(sizeof *t);
 		if (!t || keys_grow(t) < 0 || defs_grow(t) < 0)
-			return 0;
+			return NULL;
 		thread->table = t;
 	}
-	if (t->busy)
+	return t;
+}
+
+static uint32_t lookup(struct rt_pyloc_thread *thread, _PyInterpreterFrame *f, int lasti)
+{
+	struct table *t = table_of(thread);
+	if (!t || t->busy)
 		return 0;
 	t->busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -305,6 +332,125 @@ static const struct rt_pyloc_def *pyloc_definition(const struct rt_pyloc_thread 
 	return t && id && id <= t->defs_used ? &t->defs[id] : NULL;
 }
 
+/* ---- whole stacks ---------------------------------------------------------------------------- */
+
+static struct node_entry *node_slot(struct node_entry *table, size_t cap, uint32_t parent,
+				    uint32_t location)
+{
+	uint64_t h = ((uint64_t)parent << 32 | location) * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h >> 32) & (cap - 1);
+	while (table[i].id && (table[i].parent != parent || table[i].location != location))
+		i = (i + 1) & (cap - 1);
+	return &table[i];
+}
+
+static int nodes_grow(struct table *t)
+{
+	size_t cap = t->nodes_cap ? t->nodes_cap * 2 : 256;
+	struct node_entry *k = hooks->alloc(cap * sizeof *k);
+	if (!k)
+		return -1;
+	for (size_t i = 0; i < t->nodes_cap; i++)
+		if (t->nodes[i].id)
+			*node_slot(k, cap, t->nodes[i].parent, t->nodes[i].location) = t->nodes[i];
+	t->nodes = k;
+	t->nodes_cap = cap;
+	return 0;
+}
+
+static int node_defs_grow(struct table *t)
+{
+	uint32_t cap = t->node_defs_cap ? t->node_defs_cap * 2 : 256;
+	struct rt_pystack_node *d = hooks->alloc(cap * sizeof *d);
+	if (!d)
+		return -1;
+	if (t->node_defs_used)
+		memcpy(d, t->node_defs, (t->node_defs_used + 1) * sizeof *d);
+	t->node_defs = d;
+	t->node_defs_cap = cap;
+	return 0;
+}
+
+/* The node for (parent, location), made if new (then *fresh is set); 0 when out of memory. */
+static uint32_t node_intern(struct table *t, uint32_t parent, uint32_t location, int *fresh)
+{
+	if ((t->nodes_used + 1) * 2 > t->nodes_cap && nodes_grow(t) < 0)
+		return 0;
+	struct node_entry *e = node_slot(t->nodes, t->nodes_cap, parent, location);
+	if (e->id)
+		return e->id;
+	if (t->node_defs_used + 1 >= t->node_defs_cap && node_defs_grow(t) < 0)
+		return 0;
+	uint32_t id = ++t->node_defs_used;
+	t->node_defs[id] = (struct rt_pystack_node){ .parent = parent, .location = location };
+	*e = (struct node_entry){ .parent = parent, .location = location, .id = id };
+	t->nodes_used++;
+	*fresh = 1;
+	return id;
+}
+
+/* The stack's node, from the outermost frame in; the outer part it shares with the thread's
+ * last stack (compared by code object and instruction) keeps its nodes, so a call one level
+ * deeper than the last event costs one lookup. */
+static uint32_t stack_of(struct table *t, _PyInterpreterFrame *f, int *fresh)
+{
+	_PyInterpreterFrame *frames[STACK_MAX];
+	int lasti[STACK_MAX];
+	uint32_t depth = 0;
+	for (f = complete_frame(f); f && depth < STACK_MAX; f = complete_frame(f->previous)) {
+		frames[depth] = f;
+		lasti[depth++] = _PyInterpreterFrame_LASTI(f);
+	}
+	uint32_t same = 0;
+	while (same < depth && same < t->last_depth &&
+	       t->last[t->last_depth - 1 - same].code == frames[depth - 1 - same]->f_code &&
+	       t->last[t->last_depth - 1 - same].lasti == lasti[depth - 1 - same])
+		same++;
+	if (same == depth && depth == t->last_depth)
+		return depth ? t->last[0].node : 0;
+	uint32_t parent = same ? t->last[t->last_depth - same].node : 0;
+	memmove(&t->last[depth - same], &t->last[t->last_depth - same], same * sizeof *t->last);
+	t->last_depth = 0; /* until it is whole again */
+	for (uint32_t i = depth - same; i-- > 0;) {
+		uint32_t loc = lookup_in(t, frames[i], lasti[i]);
+		if (!loc)
+			return 0;
+		*fresh |= (loc & RT_PYLOC_NEW) != 0;
+		parent = node_intern(t, parent, loc & ~RT_PYLOC_NEW, fresh);
+		if (!parent)
+			return 0;
+		t->last[i] = (struct stack_level){ .code = frames[i]->f_code, .lasti = lasti[i],
+						   .node = parent };
+	}
+	t->last_depth = depth;
+	return parent;
+}
+
+static uint32_t pystack_stack(struct rt_pyloc_thread *thread)
+{
+	PyThreadState *ts = this_thread_state(thread);
+	if (!ts || !ts->cframe || !ts->cframe->current_frame)
+		return 0;
+	struct table *t = table_of(thread);
+	if (!t || t->busy)
+		return 0;
+	if (!t->last && !(t->last = hooks->alloc(STACK_MAX * sizeof *t->last)))
+		return 0;
+	t->busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	int fresh = 0;
+	uint32_t id = stack_of(t, ts->cframe->current_frame, &fresh);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->busy = 0;
+	return id && fresh ? id | RT_PYLOC_NEW : id;
+}
+
+static const struct rt_pystack_node *pystack_node(const struct rt_pyloc_thread *thread, uint32_t id)
+{
+	const struct table *t = thread->table;
+	return t && id && id <= t->node_defs_used ? &t->node_defs[id] : NULL;
+}
+
 /* ---- tracebacks ------------------------------------------------------------------------------ */
 
 #define TRACEBACK_FRAMES 64
@@ -351,6 +497,8 @@ EXPORT int retrace_pyhooks_register(struct rt_pyhooks *h)
 	h->location = pyloc_location;
 	h->definition = pyloc_definition;
 	h->traceback = pyloc_traceback;
+	h->stack = pystack_stack;
+	h->node = pystack_node;
 	return 0;
 }
 

@@ -22,19 +22,21 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "common.h"
+#include "dump.h"
 
 const char tool_name[] = "retrace-dump";
 
 static void usage(void)
 {
-	printf("Usage: %s [--json] [--header | --stats] TRACE\n"
+	printf("Usage: %s [--json] [--header | --stats | --stacks] TRACE\n"
 	       "Print the header, the events and the trailer of a retrace trace.\n"
 	       "\n"
 	       "      --json     one JSON object per line instead of text\n"
 	       "      --header   print only the header\n"
 	       "      --stats    print a summary: events and bytes per call family and per call,\n"
 	       "                 duration, threads, how the recording ended\n"
+	       "      --stacks   with each event, the Python frames that called its own\n"
+	       "                 (traces recorded with retrace-record --python-stacks)\n"
 	       "      --help     show this help and exit\n"
 	       "      --version  show the version and exit\n"
 	       "\n"
@@ -45,157 +47,8 @@ static void usage(void)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * What each call's fields hold (retrace.proto lists them per call) and the family --stats counts
- * it in.  Calls missing here, such as those of a newer retrace, print every argument up to the
- * last nonzero one and their aux in hex, and count as "other".
+ * Names of what events hold.
  */
-enum call_family {
-	FAMILY_TIME,
-	FAMILY_RANDOM,
-	FAMILY_IDENTITY,
-	FAMILY_SLEEP,
-	FAMILY_FD_IO,
-	FAMILY_NET,
-	FAMILY_POLL,
-	FAMILY_DNS,
-	FAMILY_FILES,
-	FAMILY_PROCESS,
-	FAMILY_PYTHON,
-	FAMILY_OTHER,
-	FAMILY_COUNT
-};
-
-static const char *const family_names[FAMILY_COUNT] = {
-	"time", "random", "identity", "sleep", "fd/io", "net", "poll", "dns", "files", "process",
-	"python", "other",
-};
-
-enum {
-	ARG0_CLOCK = 1 << 0,    /* arg0 is a clock id */
-	ARG0_HEX = 1 << 1,      /* arg0 is a set of flags */
-	ARG0_FAMILY = 1 << 2,   /* arg0 is an address family */
-	ARG1_HEX = 1 << 3,      /* arg1 is a set of flags or an ioctl request */
-	ARG1_SIGNAL = 1 << 4,   /* arg1 is a signal number */
-	ARG1_SOCKTYPE = 1 << 5, /* arg1 is a socket type with SOCK_* flags */
-	ARG2_HEX = 1 << 6,      /* arg2 is a set of flags */
-	ARG2_POLLFD = 1 << 7,   /* arg2 is fd << 16 | events when arg0 (nfds) is 1 */
-	VALUE_NS = 1 << 8,      /* value is a time in ns: printed as seconds.nanoseconds */
-	RESULT_ERRNO = 1 << 9,  /* result is an error number (the pthread convention) */
-};
-
-/* What the byte field aux holds. */
-enum aux_kind {
-	AUX_BYTES,    /* nothing this version knows how to read: printed in hex */
-	AUX_TEXT,     /* NUL-separated strings: the lookup (dns), the path(s) (files), or a Python
-		       * location's file and function */
-	AUX_ADDR_IN,  /* a sockaddr the program handed over (connect, bind, sendto) */
-	AUX_ADDR_OUT, /* a sockaddr the call handed back (accept, getsockname, recvfrom) */
-	AUX_TIMEVAL,  /* the struct timeval select left */
-	AUX_OFFSETS,  /* int64 in, int64 out: the offsets sendfile/copy_file_range left */
-};
-
-struct call_info {
-	uint32_t call;
-	enum call_family family;
-	enum aux_kind aux;
-	unsigned nargs;
-	unsigned flags;
-};
-
-#define CALL(name) RETRACE__CALL__CALL_##name
-
-static const struct call_info call_infos[] = {
-	{ CALL(CLOCK_GETTIME), FAMILY_TIME, AUX_BYTES, 1, ARG0_CLOCK | VALUE_NS },
-	{ CALL(GETTIMEOFDAY), FAMILY_TIME, AUX_BYTES, 0, VALUE_NS },
-	{ CALL(TIME), FAMILY_TIME, AUX_BYTES, 0, VALUE_NS },
-	{ CALL(CLOCK), FAMILY_TIME, AUX_BYTES, 0, 0 },
-	{ CALL(TIMES), FAMILY_TIME, AUX_BYTES, 0, 0 },
-	{ CALL(GETRUSAGE), FAMILY_TIME, AUX_BYTES, 1, 0 },
-	{ CALL(GETRANDOM), FAMILY_RANDOM, AUX_BYTES, 2, 0 },
-	{ CALL(GETENTROPY), FAMILY_RANDOM, AUX_BYTES, 1, 0 },
-	{ CALL(GETPID), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
-	{ CALL(GETPPID), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
-	{ CALL(GETTID), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
-	{ CALL(UNAME), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
-	{ CALL(GETHOSTNAME), FAMILY_IDENTITY, AUX_BYTES, 1, 0 },
-	{ CALL(GETLOADAVG), FAMILY_IDENTITY, AUX_BYTES, 1, 0 },
-	{ CALL(NANOSLEEP), FAMILY_SLEEP, AUX_BYTES, 0, VALUE_NS },
-	{ CALL(CLOCK_NANOSLEEP), FAMILY_SLEEP, AUX_BYTES, 2, ARG0_CLOCK | VALUE_NS | RESULT_ERRNO },
-	{ CALL(USLEEP), FAMILY_SLEEP, AUX_BYTES, 1, 0 },
-	{ CALL(SLEEP), FAMILY_SLEEP, AUX_BYTES, 1, 0 },
-	{ CALL(COND_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, RESULT_ERRNO },
-	{ CALL(SEM_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, 0 },
-	{ CALL(SEM_CLOCKWAIT), FAMILY_SLEEP, AUX_BYTES, 1, ARG0_CLOCK },
-	{ CALL(FD_INVENTORY), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
-	/* open is logged only for recorded paths, so it is a file call rather than plain fd work */
-	{ CALL(OPEN), FAMILY_FILES, AUX_TEXT, 1, ARG0_HEX },
-	{ CALL(READ), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
-	{ CALL(READV), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
-	{ CALL(PREAD), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
-	{ CALL(WRITE), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
-	{ CALL(WRITEV), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
-	{ CALL(FSTAT), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
-	{ CALL(LSEEK), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
-	{ CALL(ISATTY), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
-	{ CALL(IOCTL), FAMILY_FD_IO, AUX_BYTES, 2, ARG1_HEX },
-	{ CALL(FCNTL), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
-	{ CALL(CLOSE), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
-	{ CALL(KILL), FAMILY_PROCESS, AUX_BYTES, 2, ARG1_SIGNAL },
-	{ CALL(SOCKET), FAMILY_NET, AUX_BYTES, 3, ARG0_FAMILY | ARG1_SOCKTYPE },
-	{ CALL(SOCKETPAIR), FAMILY_NET, AUX_BYTES, 3, ARG0_FAMILY | ARG1_SOCKTYPE },
-	{ CALL(CONNECT), FAMILY_NET, AUX_ADDR_IN, 1, 0 },
-	{ CALL(BIND), FAMILY_NET, AUX_ADDR_IN, 1, 0 },
-	{ CALL(LISTEN), FAMILY_NET, AUX_BYTES, 2, 0 },
-	{ CALL(ACCEPT), FAMILY_NET, AUX_ADDR_OUT, 2, ARG1_HEX },
-	{ CALL(SHUTDOWN), FAMILY_NET, AUX_BYTES, 2, 0 },
-	{ CALL(GETSOCKNAME), FAMILY_NET, AUX_ADDR_OUT, 2, 0 },
-	{ CALL(GETPEERNAME), FAMILY_NET, AUX_ADDR_OUT, 2, 0 },
-	{ CALL(GETSOCKOPT), FAMILY_NET, AUX_BYTES, 3, 0 },
-	{ CALL(SETSOCKOPT), FAMILY_NET, AUX_BYTES, 3, 0 },
-	{ CALL(SEND), FAMILY_NET, AUX_ADDR_IN, 3, ARG2_HEX },
-	{ CALL(RECV), FAMILY_NET, AUX_ADDR_OUT, 3, ARG2_HEX },
-	{ CALL(SENDMSG), FAMILY_NET, AUX_ADDR_IN, 3, ARG2_HEX },
-	{ CALL(RECVMSG), FAMILY_NET, AUX_ADDR_OUT, 3, ARG2_HEX },
-	{ CALL(PIPE), FAMILY_NET, AUX_BYTES, 1, ARG0_HEX },
-	{ CALL(POLL), FAMILY_POLL, AUX_BYTES, 3, ARG2_POLLFD },
-	{ CALL(SELECT), FAMILY_POLL, AUX_TIMEVAL, 1, 0 },
-	{ CALL(EPOLL_CREATE), FAMILY_POLL, AUX_BYTES, 1, ARG0_HEX },
-	{ CALL(EPOLL_CTL), FAMILY_POLL, AUX_BYTES, 3, 0 },
-	{ CALL(EPOLL_WAIT), FAMILY_POLL, AUX_BYTES, 3, 0 },
-	{ CALL(FCNTL_LOCK), FAMILY_POLL, AUX_BYTES, 0, 0 },
-	{ CALL(GETADDRINFO), FAMILY_DNS, AUX_TEXT, 3, 0 },
-	{ CALL(GETNAMEINFO), FAMILY_DNS, AUX_TEXT, 3, 0 },
-	{ CALL(GETHOSTBYNAME), FAMILY_DNS, AUX_TEXT, 3, 0 },
-	{ CALL(GETHOSTBYADDR), FAMILY_DNS, AUX_TEXT, 3, 0 },
-	{ CALL(STAT), FAMILY_FILES, AUX_TEXT, 3, 0 },
-	{ CALL(OPENDIR), FAMILY_FILES, AUX_TEXT, 1, 0 },
-	{ CALL(READDIR), FAMILY_FILES, AUX_TEXT, 1, 0 },
-	{ CALL(FILE_OP), FAMILY_FILES, AUX_TEXT, 3, 0 },
-	{ CALL(PWRITE), FAMILY_FILES, AUX_TEXT, 3, 0 },
-	{ CALL(FSYNC), FAMILY_FILES, AUX_TEXT, 3, 0 },
-	{ CALL(ACCESS), FAMILY_FILES, AUX_TEXT, 2, 0 },
-	{ CALL(READLINK), FAMILY_FILES, AUX_TEXT, 1, 0 },
-	{ CALL(GETCWD), FAMILY_FILES, AUX_TEXT, 1, 0 },
-	{ CALL(SENDFILE), FAMILY_FILES, AUX_OFFSETS, 3, 0 },
-	{ CALL(MMAP), FAMILY_FILES, AUX_TEXT, 3, 0 },
-	{ CALL(XATTR), FAMILY_FILES, AUX_TEXT, 3, 0 },
-	{ CALL(PY_LOCATION), FAMILY_PYTHON, AUX_TEXT, 2, 0 },
-};
-
-static const struct call_info *call_info_of(uint32_t call)
-{
-	for (size_t i = 0; i < sizeof call_infos / sizeof call_infos[0]; i++)
-		if (call_infos[i].call == call)
-			return &call_infos[i];
-	return NULL;
-}
-
-static enum call_family call_family_of(uint32_t call)
-{
-	const struct call_info *info = call_info_of(call);
-
-	return info != NULL ? info->family : FAMILY_OTHER;
-}
 
 /* The function a call number stands for when its `which` argument picks one of several
  * (retrace.proto lists them); NULL when the number names it already. */
@@ -285,24 +138,6 @@ static const char *errno_name(int64_t e)
 	return e > 0 && e <= INT32_MAX ? strerrorname_np((int)e) : NULL;
 }
 
-/* ---------------------------------------------------------------------------------------------
- * Decoding aux.
- */
-
-/* The next NUL-separated string of aux from *at on; 0 when there are no more.  A NUL ends a
- * string (lookups store one after each); the last may end with aux instead (paths do). */
-static int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_t **s,
-			   uint32_t *slen)
-{
-	if (*at >= len)
-		return 0;
-	const uint8_t *nul = memchr(aux + *at, 0, len - *at);
-	*s = aux + *at;
-	*slen = nul != NULL ? (uint32_t)(nul - *s) : len - *at;
-	*at += *slen + 1;
-	return 1;
-}
-
 /* A sockaddr as "127.0.0.1:8080", "[::1]:443", "[fe80::1%2]:80", "unix:/run/x.sock",
  * "unix:@abstract" or "unix:(unnamed)", into out; returns its length.  Unix paths are copied as
  * they are: the printers escape them. */
@@ -360,132 +195,8 @@ static size_t format_sockaddr(const uint8_t *a, uint32_t len, char *out, size_t 
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Python locations.  A PY_LOCATION event defines an id (file, function, line); every event
- * carries the id of the place the program was at, or 0.  Ids come from an untrusted trace, so
- * they are looked up in a hash table, never used as indexes.
- */
-struct py_location {
-	uint32_t id;                    /* 0: an empty slot */
-	int64_t line;
-	const uint8_t *file, *function; /* into the reader's mapping; file NULL: never defined */
-	uint32_t file_len, function_len;
-	uint64_t events;                /* --stats: events made there */
-};
-
-struct py_locations {
-	struct py_location *slots;
-	size_t cap; /* a power of two, or 0 */
-	size_t used;
-};
-
-static size_t py_location_hash(uint32_t id, size_t cap)
-{
-	return (size_t)(id * 2654435761u) & (cap - 1);
-}
-
-static const struct py_location *py_location_find(const struct py_locations *t, uint32_t id)
-{
-	if (t->cap == 0 || id == 0)
-		return NULL;
-	for (size_t i = py_location_hash(id, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->slots[i].id == id)
-			return &t->slots[i];
-		if (t->slots[i].id == 0)
-			return NULL;
-	}
-}
-
-/* The entry for id, added when missing; NULL when out of memory. */
-static struct py_location *py_location_get(struct py_locations *t, uint32_t id)
-{
-	struct py_location *found = (struct py_location *)py_location_find(t, id);
-
-	if (found != NULL)
-		return found;
-	if (2 * (t->used + 1) > t->cap) {
-		/* keep the table at most half full, so probe runs stay short */
-		size_t cap = t->cap != 0 ? 2 * t->cap : 256;
-		struct py_location *slots = calloc(cap, sizeof *slots);
-		if (slots == NULL)
-			return NULL;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (t->slots[i].id == 0)
-				continue;
-			size_t j = py_location_hash(t->slots[i].id, cap);
-			while (slots[j].id != 0)
-				j = (j + 1) & (cap - 1);
-			slots[j] = t->slots[i];
-		}
-		free(t->slots);
-		t->slots = slots;
-		t->cap = cap;
-	}
-	size_t i = py_location_hash(id, t->cap);
-	while (t->slots[i].id != 0)
-		i = (i + 1) & (t->cap - 1);
-	memset(&t->slots[i], 0, sizeof t->slots[i]);
-	t->slots[i].id = id;
-	t->used++;
-	return &t->slots[i];
-}
-
-/* Takes in what a PY_LOCATION event defines; other events are left alone.  -1: out of memory. */
-static int py_location_define(struct py_locations *t, const struct trace_event *ev)
-{
-	const uint8_t *s;
-	uint32_t at = 0, slen;
-
-	if (ev->call != CALL(PY_LOCATION) || ev->arg0 <= 0 || ev->arg0 >= UINT32_MAX)
-		return 0;
-	struct py_location *loc = py_location_get(t, (uint32_t)ev->arg0);
-	if (loc == NULL)
-		return -1;
-	loc->line = ev->arg1;
-	loc->file = (const uint8_t *)"";
-	loc->file_len = 0;
-	loc->function = NULL;
-	loc->function_len = 0;
-	if (aux_next_string(ev->aux, ev->aux_len, &at, &s, &slen)) {
-		loc->file = s;
-		loc->file_len = slen;
-	}
-	if (aux_next_string(ev->aux, ev->aux_len, &at, &s, &slen)) {
-		loc->function = s;
-		loc->function_len = slen;
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Text output.
  */
-static void print_ns_as_seconds(int64_t ns)
-{
-	/* unsigned, so INT64_MIN has a magnitude too */
-	uint64_t mag = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
-
-	printf("%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", mag / 1000000000u,
-	       mag % 1000000000u);
-}
-
-static void print_utc(int64_t ns)
-{
-	/* floor division: a time before 1970 still gets a fraction in 0..999999999 */
-	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
-	if (frac < 0) {
-		frac += 1000000000;
-		sec--;
-	}
-	time_t t = (time_t)sec;
-	struct tm tm;
-	char buf[64];
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		printf("(out of range: %" PRId64 " ns)", ns);
-		return;
-	}
-	printf("%s.%09" PRId64 "Z", buf, frac);
-}
-
 static void print_errno_text(int err)
 {
 	const char *name = strerrorname_np(err);
@@ -793,19 +504,19 @@ static void print_aux_after_text(const struct trace_event *ev, const struct call
 	}
 }
 
-/* "/app/main.py:12 (main)" */
-static void print_py_location_text(const struct py_location *loc)
+/* With --stacks: the frames that called the event's innermost one, one "from" line each. */
+static void print_callers_text(const struct trace_event *ev, const struct py_names *py)
 {
-	tool_print_escaped(stdout, loc->file, loc->file_len);
-	printf(":%" PRId64, loc->line);
-	if (loc->function != NULL) {
-		fputs(" (", stdout);
-		tool_print_escaped(stdout, loc->function, loc->function_len);
-		putchar(')');
+	const struct py_location *frames[256];
+	size_t n = py_stack_frames(py, ev->tid, py_stack_now(py, ev->tid), frames, 256);
+	for (size_t i = 1; i < n; i++) {
+		fputs("    from ", stdout);
+		print_py_location_text(frames[i]);
+		putchar('\n');
 	}
 }
 
-static void print_event_text(const struct trace_event *ev, const struct py_locations *locs)
+static void print_event_text(const struct trace_event *ev, const struct py_names *py, int stacks)
 {
 	const struct call_info *info = call_info_of(ev->call);
 	unsigned flags = info != NULL ? info->flags : 0;
@@ -842,8 +553,13 @@ static void print_event_text(const struct trace_event *ev, const struct py_locat
 	}
 	if (ev->control_len > 0)
 		printf(" control=%" PRIu32 " bytes", ev->control_len);
-	if (ev->location != 0 && ev->call != CALL(PY_LOCATION)) {
-		const struct py_location *loc = py_location_find(locs, ev->location);
+	if (ev->call == CALL(PY_FRAME)) {
+		fputs(" frame=", stdout);
+		print_py_location_text(py_location_find(&py->locations, ev->tid,
+							(uint32_t)ev->arg2));
+	}
+	if (ev->location != 0 && !py_is_definition(ev->call)) {
+		const struct py_location *loc = py_location_find(&py->locations, ev->tid, ev->location);
 		fputs(" at ", stdout);
 		if (loc != NULL && loc->file != NULL)
 			print_py_location_text(loc);
@@ -851,23 +567,14 @@ static void print_event_text(const struct trace_event *ev, const struct py_locat
 			printf("location %" PRIu32 " (never defined)", ev->location);
 	}
 	putchar('\n');
+	if (stacks && !py_is_definition(ev->call))
+		print_callers_text(ev, py);
 }
 
 static void print_field_text(const char *label, const ProtobufCBinaryData *b)
 {
 	printf("%-13s", label);
 	tool_print_escaped(stdout, b->data, b->len);
-	putchar('\n');
-}
-
-static void print_command_text(const Retrace__Header *h)
-{
-	printf("%-13s", "command:");
-	for (size_t i = 0; i < h->n_argv; i++) {
-		if (i > 0)
-			putchar(' ');
-		tool_print_shell_word(stdout, h->argv[i].data, h->argv[i].len);
-	}
 	putchar('\n');
 }
 
@@ -939,56 +646,6 @@ static void print_end_text(const struct trace_reader *r, uint64_t nevents)
 		       "that part is ignored\n", r->torn_offset);
 }
 
-/* ---------------------------------------------------------------------------------------------
- * JSON output: one object per line.  Byte strings are UTF-8 where they are valid UTF-8; any
- * other byte becomes \u00XX (so the mapping to text is lossy for those, but always valid JSON).
- */
-static void json_string(const uint8_t *s, size_t len)
-{
-	putchar('"');
-	for (size_t i = 0; i < len;) {
-		size_t n = tool_utf8_sequence_len(s + i, len - i);
-		uint8_t c = s[i];
-
-		if (n == 0 || c < 0x20 || c == 0x7f) {
-			switch (c) {
-			case '\n': fputs("\\n", stdout); break;
-			case '\t': fputs("\\t", stdout); break;
-			case '\r': fputs("\\r", stdout); break;
-			default: printf("\\u%04x", c); break;
-			}
-			i++;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			putchar('\\');
-		fwrite(s + i, 1, n, stdout);
-		i += n;
-	}
-	putchar('"');
-}
-
-static void json_cstring(const char *s)
-{
-	json_string((const uint8_t *)(s != NULL ? s : ""), s != NULL ? strlen(s) : 0);
-}
-
-static void json_key(const char *key)
-{
-	printf(",\"%s\":", key);
-}
-
-static void json_bytes_array(const ProtobufCBinaryData *items, size_t n)
-{
-	putchar('[');
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			putchar(',');
-		json_string(items[i].data, items[i].len);
-	}
-	putchar(']');
-}
-
 static void print_header_json(const Retrace__Header *h)
 {
 	fputs("{\"type\":\"header\"", stdout);
@@ -1026,7 +683,7 @@ static void print_header_json(const Retrace__Header *h)
 	fputs("}\n", stdout);
 }
 
-static void print_event_json(const struct trace_event *ev, const struct py_locations *locs)
+static void print_event_json(const struct trace_event *ev, const struct py_names *py, int stacks)
 {
 	const struct call_info *info = call_info_of(ev->call);
 	enum aux_kind kind = info != NULL ? info->aux : AUX_BYTES;
@@ -1098,7 +755,7 @@ static void print_event_json(const struct trace_event *ev, const struct py_locat
 	if (ev->control_len > 0)
 		printf(",\"control_len\":%" PRIu32, ev->control_len);
 	if (ev->location != 0) {
-		const struct py_location *loc = py_location_find(locs, ev->location);
+		const struct py_location *loc = py_location_find(&py->locations, ev->tid, ev->location);
 		printf(",\"location\":%" PRIu32, ev->location);
 		if (loc != NULL && loc->file != NULL) {
 			json_key("py_file");
@@ -1109,6 +766,17 @@ static void print_event_json(const struct trace_event *ev, const struct py_locat
 				json_string(loc->function, loc->function_len);
 			}
 		}
+	}
+	if (stacks && !py_is_definition(ev->call)) {
+		const struct py_location *frames[256];
+		size_t n = py_stack_frames(py, ev->tid, py_stack_now(py, ev->tid), frames, 256);
+		fputs(",\"py_stack\":[", stdout);
+		for (size_t i = n; i-- > 0;) {
+			print_py_location_json(frames[i]);
+			if (i > 0)
+				putchar(',');
+		}
+		putchar(']');
 	}
 	fputs("}\n", stdout);
 }
@@ -1129,495 +797,19 @@ static void print_end_json(const struct trace_reader *r, uint64_t nevents)
 	       r->torn_offset);
 }
 
-/* ---------------------------------------------------------------------------------------------
- */
-static int finish_output(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write the dump: %s\n", tool_name, strerror(errno));
-		return RETRACE_EXIT_ERROR;
-	}
-	return status;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * --stats: what a trace holds, counted.  Events are read thread by thread, since counting needs
- * no global order; that also gives each event's size in the file exactly: the bytes the cursor
- * stepped over to decode it.
- */
-struct event_counts {
-	uint64_t events;
-	uint64_t data_bytes;  /* Event.data: what the calls brought in from outside */
-	uint64_t trace_bytes; /* the events as stored in their chunks, tags and lengths included */
-};
-
-struct call_counts {
-	uint32_t call;
-	struct event_counts n;
-};
-
-struct trace_stats {
-	struct event_counts total;
-	struct event_counts families[FAMILY_COUNT];
-	struct call_counts *calls; /* one per call number seen, in order of first sight */
-	size_t ncalls, calls_cap;
-	uint64_t *thread_events;   /* events of r->tids[i] */
-	int64_t last_wall_ns;      /* the latest wall-clock reading in the trace; 0: none */
-	int64_t mono_min_ns, mono_max_ns; /* the CLOCK_MONOTONIC readings' range; 0: none */
-	struct py_locations locations;
-	uint64_t located_events;   /* events made at a Python location (py_location's own aside) */
-};
-
-/* How long the recording lasted, as far as the trace can tell: from the header's start time to
- * the last wall-clock reading, or the span of the CLOCK_MONOTONIC readings when that is longer
- * (a program that reads only the monotonic clock, or sleeps after its last wall-clock reading).
- * Both miss what happened after the last reading; 0 when there is nothing to go by. */
-struct duration {
-	int64_t ns;
-	const char *source; /* "wall_clock" or "monotonic" */
-};
-
-static struct duration trace_duration(const Retrace__Header *h, const struct trace_stats *st)
-{
-	struct duration d = { 0, NULL };
-	/* unsigned, since a damaged header's start time can be anything */
-	uint64_t wall = (uint64_t)st->last_wall_ns - (uint64_t)h->start_time_ns;
-
-	if (st->last_wall_ns > h->start_time_ns && wall <= INT64_MAX)
-		d = (struct duration){ (int64_t)wall, "wall_clock" };
-	if (st->mono_max_ns - st->mono_min_ns > d.ns)
-		d = (struct duration){ st->mono_max_ns - st->mono_min_ns, "monotonic" };
-	return d;
-}
-
-/* The wall-clock time an event read, or 0 when it read none. */
-static int64_t wall_clock_reading(const struct trace_event *ev)
-{
-	switch (ev->call) {
-	case CALL(CLOCK_GETTIME):
-		if (ev->result != 0)
-			return 0;
-		if (ev->arg0 == CLOCK_REALTIME || ev->arg0 == CLOCK_REALTIME_COARSE)
-			return ev->value;
-		return 0;
-	case CALL(GETTIMEOFDAY):
-	case CALL(TIME):
-		return ev->value;
-	default:
-		return 0;
-	}
-}
-
-static void counts_add(struct event_counts *c, const struct trace_event *ev, uint64_t bytes)
-{
-	c->events++;
-	c->data_bytes += ev->data_len;
-	c->trace_bytes += bytes;
-}
-
-static int stats_add(struct trace_stats *st, const struct trace_event *ev, uint64_t bytes)
-{
-	struct call_counts *cc = NULL;
-
-	/* a linear search: a trace holds a few dozen distinct calls at most */
-	for (size_t i = 0; i < st->ncalls && cc == NULL; i++)
-		if (st->calls[i].call == ev->call)
-			cc = &st->calls[i];
-	if (cc == NULL) {
-		if (st->ncalls == st->calls_cap) {
-			size_t cap = st->calls_cap != 0 ? 2 * st->calls_cap : 64;
-			struct call_counts *grown = realloc(st->calls, cap * sizeof *grown);
-			if (grown == NULL)
-				return -1;
-			st->calls = grown;
-			st->calls_cap = cap;
-		}
-		cc = &st->calls[st->ncalls++];
-		memset(cc, 0, sizeof *cc);
-		cc->call = ev->call;
-	}
-	counts_add(&cc->n, ev, bytes);
-	counts_add(&st->families[call_family_of(ev->call)], ev, bytes);
-	counts_add(&st->total, ev, bytes);
-	int64_t wall = wall_clock_reading(ev);
-	if (wall > st->last_wall_ns)
-		st->last_wall_ns = wall;
-	if (py_location_define(&st->locations, ev) != 0)
-		return -1;
-	if (ev->location != 0 && ev->call != CALL(PY_LOCATION)) {
-		/* threads are read one after another, so an event may come before the definition of
-		 * its location (made by another thread): the entry is filled in when that comes */
-		struct py_location *loc = py_location_get(&st->locations, ev->location);
-		if (loc == NULL)
-			return -1;
-		loc->events++;
-		st->located_events++;
-	}
-	if (ev->call == CALL(CLOCK_GETTIME) && ev->arg0 == CLOCK_MONOTONIC && ev->result == 0 &&
-	    ev->value > 0) {
-		if (st->mono_min_ns == 0 || ev->value < st->mono_min_ns)
-			st->mono_min_ns = ev->value;
-		if (ev->value > st->mono_max_ns)
-			st->mono_max_ns = ev->value;
-	}
-	return 0;
-}
-
-static int collect_stats(const struct trace_reader *r, struct trace_stats *st,
-			 struct trace_error *err)
-{
-	memset(st, 0, sizeof *st);
-	st->thread_events = calloc(r->ntids != 0 ? r->ntids : 1, sizeof *st->thread_events);
-	if (st->thread_events == NULL)
-		goto no_memory;
-	for (size_t t = 0; t < r->ntids; t++) {
-		struct trace_cursor c;
-		struct trace_event ev;
-		int rc;
-
-		if (trace_cursor_init(&c, r, r->tids[t], err) != 0)
-			return -1;
-		for (;;) {
-			size_t chunk = c.chunk;
-			const uint8_t *before = c.pos;
-
-			rc = trace_cursor_next(&c, &ev, err);
-			if (rc <= 0)
-				break;
-			/* the event began where the cursor stood, or at the start of the chunk it
-			 * moved on to */
-			const uint8_t *start =
-				c.chunk == chunk ? before : r->chunks[c.chunk].events;
-			st->thread_events[t]++;
-			if (stats_add(st, &ev, (uint64_t)(c.pos - start)) != 0) {
-				trace_cursor_free(&c);
-				goto no_memory;
-			}
-		}
-		trace_cursor_free(&c);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-no_memory:
-	err->code = TRACE_E_NOMEM;
-	err->offset = 0;
-	snprintf(err->msg, sizeof err->msg, "out of memory");
-	return -1;
-}
-
-static void free_stats(struct trace_stats *st)
-{
-	free(st->locations.slots);
-	free(st->calls);
-	free(st->thread_events);
-}
-
-/* Most events first; equal counts in call number order, so the output is stable. */
-static int compare_call_counts(const void *pa, const void *pb)
-{
-	const struct call_counts *a = pa, *b = pb;
-
-	if (a->n.events != b->n.events)
-		return a->n.events > b->n.events ? -1 : 1;
-	return a->call < b->call ? -1 : a->call > b->call;
-}
-
-/* Python places, for the top list: the locations of one file, line and function together (a
- * location is an instruction, and one line has several). */
-struct py_place {
-	const struct py_location *loc; /* the first of them */
-	uint64_t events;
-};
-
-static int compare_bytes(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
-{
-	int c = memcmp(a, b, alen < blen ? alen : blen);
-
-	return c != 0 ? c : (alen > blen) - (alen < blen);
-}
-
-/* By file, line, function; a location never defined sorts first, by id. */
-static int compare_py_locations(const void *pa, const void *pb)
-{
-	const struct py_location *a = *(const struct py_location *const *)pa;
-	const struct py_location *b = *(const struct py_location *const *)pb;
-	int c;
-
-	if ((a->file == NULL) != (b->file == NULL))
-		return a->file == NULL ? -1 : 1;
-	if (a->file == NULL)
-		return (a->id > b->id) - (a->id < b->id);
-	if ((c = compare_bytes(a->file, a->file_len, b->file, b->file_len)) != 0)
-		return c;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if ((a->function == NULL) != (b->function == NULL))
-		return a->function == NULL ? -1 : 1;
-	return a->function == NULL ? 0 : compare_bytes(a->function, a->function_len, b->function,
-						       b->function_len);
-}
-
-static int compare_py_places(const void *pa, const void *pb)
-{
-	const struct py_place *a = pa, *b = pb;
-
-	if (a->events != b->events)
-		return a->events > b->events ? -1 : 1;
-	return compare_py_locations(&a->loc, &b->loc);
-}
-
-/* The places events were made at, most events first; *n set to their number.  NULL with *n 0:
- * none, or out of memory (then *oom is set). */
-static struct py_place *py_places(const struct py_locations *t, size_t *n, int *oom)
-{
-	const struct py_location **locs = malloc((t->used != 0 ? t->used : 1) * sizeof *locs);
-	struct py_place *places = malloc((t->used != 0 ? t->used : 1) * sizeof *places);
-	size_t nlocs = 0, nplaces = 0;
-
-	*n = 0;
-	*oom = locs == NULL || places == NULL;
-	if (*oom) {
-		free(locs);
-		free(places);
-		return NULL;
-	}
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].id != 0 && t->slots[i].events != 0)
-			locs[nlocs++] = &t->slots[i];
-	qsort(locs, nlocs, sizeof *locs, compare_py_locations);
-	for (size_t i = 0; i < nlocs; i++) {
-		if (nplaces > 0 && locs[i]->file != NULL &&
-		    compare_py_locations(&places[nplaces - 1].loc, &locs[i]) == 0) {
-			places[nplaces - 1].events += locs[i]->events;
-			continue;
-		}
-		places[nplaces++] = (struct py_place){ locs[i], locs[i]->events };
-	}
-	free(locs);
-	qsort(places, nplaces, sizeof *places, compare_py_places);
-	*n = nplaces;
-	return places;
-}
-
-static const char python_locations_note[] =
-	"none in this trace (recorded without pyhooks, or by a retrace that did not record them)";
-
-/* One row of a table; family NULL: the family table, which has no such column. */
-static void print_counts_row(const char *name, const char *family, const struct event_counts *c)
-{
-	printf("  %-16s", name);
-	if (family != NULL)
-		printf(" %-9s", family);
-	printf(" %9" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n", c->events, c->data_bytes,
-	       c->trace_bytes);
-}
-
-static void print_stats_text(const struct trace_reader *r, struct trace_stats *st)
-{
-	const Retrace__Header *h = r->header;
-	const Retrace__Trailer *t = r->trailer;
-
-	print_command_text(h);
-	printf("%-13s", "started:");
-	print_utc(h->start_time_ns);
-	putchar('\n');
-	struct duration d = trace_duration(h, st);
-	printf("%-13s", "duration:");
-	if (d.source == NULL) {
-		fputs("unknown (no clock reading to go by)\n", stdout);
-	} else {
-		fputs("at least ", stdout);
-		print_ns_as_seconds(d.ns);
-		if (d.source[0] == 'w')
-			fputs(" s (start of recording to the last wall-clock reading)\n", stdout);
-		else
-			fputs(" s (first to last CLOCK_MONOTONIC reading)\n", stdout);
-	}
-	printf("%-13s%zu", "threads:", r->ntids);
-	if (r->ntids > 1) {
-		for (size_t i = 0; i < r->ntids && i < 8; i++)
-			printf("%st%" PRIu32 ": %" PRIu64 " events", i == 0 ? " (" : ", ",
-			       r->tids[i], st->thread_events[i]);
-		fputs(r->ntids > 8 ? ", ...)" : ")", stdout);
-	}
-	putchar('\n');
-	printf("%-13s1\n", "processes:");
-	printf("%-13s", "ended:");
-	if (t == NULL)
-		fputs("killed or crashed (no trailer)", stdout);
-	else if (t->exit_status == -1)
-		fputs("exited by returning from main (status not seen)", stdout);
-	else
-		printf("exited with status %" PRId32, t->exit_status);
-	if (t != NULL && t->stopped != NULL && t->stopped[0] != '\0') {
-		printf("; recording stopped early at seq %" PRIu64 ": ", t->stopped_at_seq);
-		tool_print_escaped(stdout, (const uint8_t *)t->stopped, strlen(t->stopped));
-	}
-	if (r->torn_offset != 0)
-		printf("; torn tail from byte %" PRIu64 " ignored", r->torn_offset);
-	putchar('\n');
-	printf("%-13s%" PRIu64, "events:", st->total.events);
-	if (t != NULL && t->events != st->total.events)
-		printf(" (the trailer counts %" PRIu64 ")", t->events);
-	putchar('\n');
-	printf("%-13s%zu bytes, %" PRIu64 " of them events (the rest: header, frame heads, unused "
-	       "chunk space)\n", "trace size:", r->size, st->total.trace_bytes);
-
-	printf("\n  %-16s %9s %12s %12s\n", "family", "events", "data bytes", "trace bytes");
-	for (int f = 0; f < FAMILY_COUNT; f++)
-		if (st->families[f].events != 0)
-			print_counts_row(family_names[f], NULL, &st->families[f]);
-	print_counts_row("total", NULL, &st->total);
-
-	qsort(st->calls, st->ncalls, sizeof *st->calls, compare_call_counts);
-	printf("\n  %-16s %-9s %9s %12s %12s\n", "call", "family", "events", "data bytes",
-	       "trace bytes");
-	for (size_t i = 0; i < st->ncalls; i++)
-		print_counts_row(trace_call_name(st->calls[i].call),
-				 family_names[call_family_of(st->calls[i].call)], &st->calls[i].n);
-	size_t nplaces;
-	int oom;
-	struct py_place *places = py_places(&st->locations, &nplaces, &oom);
-	if (nplaces == 0) {
-		printf("\nPython locations: %s\n", oom ? "(out of memory)" : python_locations_note);
-	} else {
-		printf("\ntop Python locations by event count (%" PRIu64 " of %" PRIu64
-		       " events were made in Python code):\n  %9s  %s\n", st->located_events,
-		       st->total.events, "events", "file:line (function)");
-		for (size_t i = 0; i < nplaces && i < 10; i++) {
-			printf("  %9" PRIu64 "  ", places[i].events);
-			if (places[i].loc->file != NULL)
-				print_py_location_text(places[i].loc);
-			else
-				printf("location %" PRIu32 " (never defined)", places[i].loc->id);
-			putchar('\n');
-		}
-	}
-	free(places);
-}
-
-static void print_counts_json(const struct event_counts *c)
-{
-	printf("\"events\":%" PRIu64 ",\"data_bytes\":%" PRIu64 ",\"trace_bytes\":%" PRIu64,
-	       c->events, c->data_bytes, c->trace_bytes);
-}
-
-static void print_stats_json(const struct trace_reader *r, struct trace_stats *st)
-{
-	const Retrace__Header *h = r->header;
-	const Retrace__Trailer *t = r->trailer;
-
-	fputs("{\"type\":\"stats\"", stdout);
-	json_key("argv");
-	json_bytes_array(h->argv, h->n_argv);
-	printf(",\"start_time_ns\":%" PRId64, h->start_time_ns);
-	struct duration d = trace_duration(h, st);
-	if (d.source != NULL)
-		printf(",\"duration_ns\":%" PRId64 ",\"duration_source\":\"%s\"", d.ns, d.source);
-	else
-		fputs(",\"duration_ns\":null,\"duration_source\":null", stdout);
-	printf(",\"threads\":%zu,\"thread_events\":{", r->ntids);
-	for (size_t i = 0; i < r->ntids; i++)
-		printf("%s\"%" PRIu32 "\":%" PRIu64, i > 0 ? "," : "", r->tids[i],
-		       st->thread_events[i]);
-	fputs("},\"processes\":1", stdout);
-	if (t == NULL) {
-		fputs(",\"end\":\"killed_or_crashed\"", stdout);
-	} else {
-		int stopped = t->stopped != NULL && t->stopped[0] != '\0';
-		printf(",\"end\":\"%s\",\"exit_status\":%" PRId32, stopped ? "stopped" : "exited",
-		       t->exit_status);
-		if (stopped) {
-			json_key("stopped");
-			json_cstring(t->stopped);
-			printf(",\"stopped_at_seq\":%" PRIu64, t->stopped_at_seq);
-		}
-		printf(",\"trailer_events\":%" PRIu64, t->events);
-	}
-	printf(",\"torn_offset\":%" PRIu64 ",\"file_bytes\":%zu,", r->torn_offset, r->size);
-	print_counts_json(&st->total);
-	fputs(",\"families\":{", stdout);
-	for (int f = 0; f < FAMILY_COUNT; f++) {
-		printf("%s\"%s\":{", f > 0 ? "," : "", family_names[f]);
-		print_counts_json(&st->families[f]);
-		putchar('}');
-	}
-	fputs("},\"calls\":[", stdout);
-	qsort(st->calls, st->ncalls, sizeof *st->calls, compare_call_counts);
-	for (size_t i = 0; i < st->ncalls; i++) {
-		fputs(i > 0 ? ",{\"call\":" : "{\"call\":", stdout);
-		json_cstring(trace_call_name(st->calls[i].call));
-		printf(",\"call_id\":%" PRIu32 ",\"family\":\"%s\",", st->calls[i].call,
-		       family_names[call_family_of(st->calls[i].call)]);
-		print_counts_json(&st->calls[i].n);
-		putchar('}');
-	}
-	putchar(']');
-
-	size_t nplaces;
-	int oom;
-	struct py_place *places = py_places(&st->locations, &nplaces, &oom);
-	printf(",\"located_events\":%" PRIu64, st->located_events);
-	if (nplaces == 0) {
-		fputs(",\"python_locations\":null", stdout);
-		json_key("python_locations_note");
-		json_cstring(oom ? "out of memory" : python_locations_note);
-	} else {
-		fputs(",\"python_locations\":[", stdout);
-		for (size_t i = 0; i < nplaces && i < 20; i++) {
-			const struct py_location *loc = places[i].loc;
-			printf("%s{\"events\":%" PRIu64, i > 0 ? "," : "", places[i].events);
-			if (loc->file != NULL) {
-				json_key("file");
-				json_string(loc->file, loc->file_len);
-				printf(",\"line\":%" PRId64, loc->line);
-				json_key("function");
-				if (loc->function != NULL)
-					json_string(loc->function, loc->function_len);
-				else
-					fputs("null", stdout);
-			} else {
-				printf(",\"location\":%" PRIu32, loc->id);
-			}
-			putchar('}');
-		}
-		putchar(']');
-	}
-	free(places);
-	fputs("}\n", stdout);
-}
-
-static int dump_stats(const struct trace_reader *r, const char *path, int json)
-{
-	struct trace_stats st;
-	struct trace_error err;
-
-	if (collect_stats(r, &st, &err) != 0) {
-		tool_msg("%s: %s", path, err.msg);
-		free_stats(&st);
-		return tool_exit_for_trace_status(err.code);
-	}
-	if (json)
-		print_stats_json(r, &st);
-	else
-		print_stats_text(r, &st);
-	free_stats(&st);
-	return finish_output(0);
-}
-
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_HELP, OPT_VERSION };
+	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_HELP, OPT_VERSION };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "header", no_argument, NULL, OPT_HEADER },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "stacks", no_argument, NULL, OPT_STACKS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, header_only = 0, stats = 0, opt;
+	int json = 0, header_only = 0, stats = 0, stacks = 0, opt;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
@@ -1630,6 +822,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			stats = 1;
+			break;
+		case OPT_STACKS:
+			stacks = 1;
 			break;
 		case OPT_HELP:
 			usage();
@@ -1647,6 +842,9 @@ int main(int argc, char **argv)
 		tool_usage_error("one trace at a time; '%s' is one too many", argv[optind + 1]);
 	if (stats && header_only)
 		tool_usage_error("--stats and --header do not go together");
+	if (stacks && (stats || header_only))
+		tool_usage_error("--stacks goes with the events, not with --%s",
+				 stats ? "stats" : "header");
 	const char *path = argv[optind];
 
 	struct trace_reader r;
@@ -1683,25 +881,25 @@ int main(int argc, char **argv)
 		trace_reader_close(&r);
 		return tool_exit_for_trace_status(err.code);
 	}
-	struct py_locations locs = { NULL, 0, 0 };
+	struct py_names py = { 0 };
 	while ((rc = trace_cursor_next(&c, &ev, &err)) == 1) {
 		nevents++;
-		/* in global order a location is defined before any event made there */
-		if (py_location_define(&locs, &ev) != 0) {
+		/* a location or stack is defined before any event made there */
+		if (py_names_take(&py, &ev) != 0) {
 			tool_msg("out of memory");
 			trace_cursor_free(&c);
 			trace_reader_close(&r);
-			free(locs.slots);
+			py_names_free(&py);
 			finish_output(0);
 			return RETRACE_EXIT_ERROR;
 		}
 		if (json)
-			print_event_json(&ev, &locs);
+			print_event_json(&ev, &py, stacks);
 		else
-			print_event_text(&ev, &locs);
+			print_event_text(&ev, &py, stacks);
 	}
 	trace_cursor_free(&c);
-	free(locs.slots);
+	py_names_free(&py);
 	if (rc < 0) {
 		/* what decoded before the damage is printed; the damage is reported, not skipped */
 		tool_msg("%s: %s", path, err.msg);

@@ -19,12 +19,14 @@ const char tool_name[] = "retrace-record";
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE] [--write-bytes] [--] CMD [ARG...]\n"
+	printf("Usage: %s [-o FILE] [--write-bytes] [--python-stacks] [--] CMD [ARG...]\n"
 	       "Run CMD with libretrace preloaded and record what it learns from outside.\n"
 	       "\n"
 	       "  -o, --output=FILE  write the trace to FILE (default: ./trace.pb; an existing\n"
 	       "                     trace is kept as FILE.old)\n"
 	       "      --write-bytes  store the bytes the program writes, not only their hash\n"
+	       "      --python-stacks  give every event its whole Python stack, not only the\n"
+	       "                     innermost frame; replay then checks the callers too\n"
 	       "      --help         show this help and exit\n"
 	       "      --version      show the version and exit\n"
 	       "\n"
@@ -62,16 +64,17 @@ static void set_env(const char *name, const char *value)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_WRITE_BYTES = 256, OPT_HELP, OPT_VERSION };
+	enum { OPT_WRITE_BYTES = 256, OPT_PYTHON_STACKS, OPT_HELP, OPT_VERSION };
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "write-bytes", no_argument, NULL, OPT_WRITE_BYTES },
+		{ "python-stacks", no_argument, NULL, OPT_PYTHON_STACKS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL;
-	int write_bytes = 0, opt;
+	int write_bytes = 0, python_stacks = 0, opt;
 	char lib[PATH_MAX];
 
 	opterr = 0;
@@ -85,6 +88,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WRITE_BYTES:
 			write_bytes = 1;
+			break;
+		case OPT_PYTHON_STACKS:
+			python_stacks = 1;
 			break;
 		case OPT_HELP:
 			usage();
@@ -107,6 +113,8 @@ int main(int argc, char **argv)
 		set_env("RETRACE_TRACE", output);
 	if (write_bytes)
 		set_env("RETRACE_WRITE_BYTES", "1");
+	if (python_stacks)
+		set_env("RETRACE_PYSTACKS", "1");
 
 	/* With ASLR off now, the library need not re-exec the program to turn it off; the other
 	 * persona bits the caller has are kept. */

@@ -1,0 +1,120 @@
+/* dump-calls.c — what each call's fields hold, and the family --stats counts it in. */
+#include <stddef.h>
+#include <string.h>
+
+#include "dump.h"
+
+const char *const family_names[FAMILY_COUNT] = {
+	"time", "random", "identity", "sleep", "fd/io", "net", "poll", "dns", "files", "process",
+	"python", "other",
+};
+
+static const struct call_info call_infos[] = {
+	{ CALL(CLOCK_GETTIME), FAMILY_TIME, AUX_BYTES, 1, ARG0_CLOCK | VALUE_NS },
+	{ CALL(GETTIMEOFDAY), FAMILY_TIME, AUX_BYTES, 0, VALUE_NS },
+	{ CALL(TIME), FAMILY_TIME, AUX_BYTES, 0, VALUE_NS },
+	{ CALL(CLOCK), FAMILY_TIME, AUX_BYTES, 0, 0 },
+	{ CALL(TIMES), FAMILY_TIME, AUX_BYTES, 0, 0 },
+	{ CALL(GETRUSAGE), FAMILY_TIME, AUX_BYTES, 1, 0 },
+	{ CALL(GETRANDOM), FAMILY_RANDOM, AUX_BYTES, 2, 0 },
+	{ CALL(GETENTROPY), FAMILY_RANDOM, AUX_BYTES, 1, 0 },
+	{ CALL(GETPID), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
+	{ CALL(GETPPID), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
+	{ CALL(GETTID), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
+	{ CALL(UNAME), FAMILY_IDENTITY, AUX_BYTES, 0, 0 },
+	{ CALL(GETHOSTNAME), FAMILY_IDENTITY, AUX_BYTES, 1, 0 },
+	{ CALL(GETLOADAVG), FAMILY_IDENTITY, AUX_BYTES, 1, 0 },
+	{ CALL(NANOSLEEP), FAMILY_SLEEP, AUX_BYTES, 0, VALUE_NS },
+	{ CALL(CLOCK_NANOSLEEP), FAMILY_SLEEP, AUX_BYTES, 2, ARG0_CLOCK | VALUE_NS | RESULT_ERRNO },
+	{ CALL(USLEEP), FAMILY_SLEEP, AUX_BYTES, 1, 0 },
+	{ CALL(SLEEP), FAMILY_SLEEP, AUX_BYTES, 1, 0 },
+	{ CALL(COND_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, RESULT_ERRNO },
+	{ CALL(SEM_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, 0 },
+	{ CALL(SEM_CLOCKWAIT), FAMILY_SLEEP, AUX_BYTES, 1, ARG0_CLOCK },
+	{ CALL(FD_INVENTORY), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
+	/* open is logged only for recorded paths, so it is a file call rather than plain fd work */
+	{ CALL(OPEN), FAMILY_FILES, AUX_TEXT, 1, ARG0_HEX },
+	{ CALL(READ), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
+	{ CALL(READV), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
+	{ CALL(PREAD), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
+	{ CALL(WRITE), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
+	{ CALL(WRITEV), FAMILY_FD_IO, AUX_BYTES, 2, 0 },
+	{ CALL(FSTAT), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
+	{ CALL(LSEEK), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
+	{ CALL(ISATTY), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
+	{ CALL(IOCTL), FAMILY_FD_IO, AUX_BYTES, 2, ARG1_HEX },
+	{ CALL(FCNTL), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
+	{ CALL(CLOSE), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
+	{ CALL(KILL), FAMILY_PROCESS, AUX_BYTES, 2, ARG1_SIGNAL },
+	{ CALL(SOCKET), FAMILY_NET, AUX_BYTES, 3, ARG0_FAMILY | ARG1_SOCKTYPE },
+	{ CALL(SOCKETPAIR), FAMILY_NET, AUX_BYTES, 3, ARG0_FAMILY | ARG1_SOCKTYPE },
+	{ CALL(CONNECT), FAMILY_NET, AUX_ADDR_IN, 1, 0 },
+	{ CALL(BIND), FAMILY_NET, AUX_ADDR_IN, 1, 0 },
+	{ CALL(LISTEN), FAMILY_NET, AUX_BYTES, 2, 0 },
+	{ CALL(ACCEPT), FAMILY_NET, AUX_ADDR_OUT, 2, ARG1_HEX },
+	{ CALL(SHUTDOWN), FAMILY_NET, AUX_BYTES, 2, 0 },
+	{ CALL(GETSOCKNAME), FAMILY_NET, AUX_ADDR_OUT, 2, 0 },
+	{ CALL(GETPEERNAME), FAMILY_NET, AUX_ADDR_OUT, 2, 0 },
+	{ CALL(GETSOCKOPT), FAMILY_NET, AUX_BYTES, 3, 0 },
+	{ CALL(SETSOCKOPT), FAMILY_NET, AUX_BYTES, 3, 0 },
+	{ CALL(SEND), FAMILY_NET, AUX_ADDR_IN, 3, ARG2_HEX },
+	{ CALL(RECV), FAMILY_NET, AUX_ADDR_OUT, 3, ARG2_HEX },
+	{ CALL(SENDMSG), FAMILY_NET, AUX_ADDR_IN, 3, ARG2_HEX },
+	{ CALL(RECVMSG), FAMILY_NET, AUX_ADDR_OUT, 3, ARG2_HEX },
+	{ CALL(PIPE), FAMILY_NET, AUX_BYTES, 1, ARG0_HEX },
+	{ CALL(POLL), FAMILY_POLL, AUX_BYTES, 3, ARG2_POLLFD },
+	{ CALL(SELECT), FAMILY_POLL, AUX_TIMEVAL, 1, 0 },
+	{ CALL(EPOLL_CREATE), FAMILY_POLL, AUX_BYTES, 1, ARG0_HEX },
+	{ CALL(EPOLL_CTL), FAMILY_POLL, AUX_BYTES, 3, 0 },
+	{ CALL(EPOLL_WAIT), FAMILY_POLL, AUX_BYTES, 3, 0 },
+	{ CALL(FCNTL_LOCK), FAMILY_POLL, AUX_BYTES, 0, 0 },
+	{ CALL(GETADDRINFO), FAMILY_DNS, AUX_TEXT, 3, 0 },
+	{ CALL(GETNAMEINFO), FAMILY_DNS, AUX_TEXT, 3, 0 },
+	{ CALL(GETHOSTBYNAME), FAMILY_DNS, AUX_TEXT, 3, 0 },
+	{ CALL(GETHOSTBYADDR), FAMILY_DNS, AUX_TEXT, 3, 0 },
+	{ CALL(STAT), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(OPENDIR), FAMILY_FILES, AUX_TEXT, 1, 0 },
+	{ CALL(READDIR), FAMILY_FILES, AUX_TEXT, 1, 0 },
+	{ CALL(FILE_OP), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(PWRITE), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(FSYNC), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(ACCESS), FAMILY_FILES, AUX_TEXT, 2, 0 },
+	{ CALL(READLINK), FAMILY_FILES, AUX_TEXT, 1, 0 },
+	{ CALL(GETCWD), FAMILY_FILES, AUX_TEXT, 1, 0 },
+	{ CALL(SENDFILE), FAMILY_FILES, AUX_OFFSETS, 3, 0 },
+	{ CALL(MMAP), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(XATTR), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(PY_LOCATION), FAMILY_PYTHON, AUX_TEXT, 2, 0 },
+	{ CALL(PY_FRAME), FAMILY_PYTHON, AUX_BYTES, 3, 0 },
+	{ CALL(PY_STACK), FAMILY_PYTHON, AUX_BYTES, 1, 0 },
+};
+
+const struct call_info *call_info_of(uint32_t call)
+{
+	for (size_t i = 0; i < sizeof call_infos / sizeof call_infos[0]; i++)
+		if (call_infos[i].call == call)
+			return &call_infos[i];
+	return NULL;
+}
+
+enum call_family call_family_of(uint32_t call)
+{
+	const struct call_info *info = call_info_of(call);
+
+	return info != NULL ? info->family : FAMILY_OTHER;
+}
+
+/* The next NUL-separated string of aux from *at on; 0 when there are no more.  A NUL ends a
+ * string (lookups store one after each); the last may end with aux instead (paths do). */
+int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_t **s,
+			   uint32_t *slen)
+{
+	if (*at >= len)
+		return 0;
+	const uint8_t *nul = memchr(aux + *at, 0, len - *at);
+	*s = aux + *at;
+	*slen = nul != NULL ? (uint32_t)(nul - *s) : len - *at;
+	*at += *slen + 1;
+	return 1;
+}
+

@@ -1,0 +1,146 @@
+/* dump.h — what the parts of retrace-dump share: the table of what each call's fields hold
+ * (dump-calls.c), the text and JSON printing primitives (dump-print.c), the Python locations
+ * (dump-python.c) and --stats (dump-stats.c).  retrace-dump.c prints events and headers.
+ */
+#ifndef RETRACE_TOOLS_DUMP_H
+#define RETRACE_TOOLS_DUMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * What each call's fields hold (retrace.proto lists them per call) and the family --stats counts
+ * it in.  Calls missing here, such as those of a newer retrace, print every argument up to the
+ * last nonzero one and their aux in hex, and count as "other".
+ */
+enum call_family {
+	FAMILY_TIME,
+	FAMILY_RANDOM,
+	FAMILY_IDENTITY,
+	FAMILY_SLEEP,
+	FAMILY_FD_IO,
+	FAMILY_NET,
+	FAMILY_POLL,
+	FAMILY_DNS,
+	FAMILY_FILES,
+	FAMILY_PROCESS,
+	FAMILY_PYTHON,
+	FAMILY_OTHER,
+	FAMILY_COUNT
+};
+
+extern const char *const family_names[FAMILY_COUNT];
+
+enum {
+	ARG0_CLOCK = 1 << 0,    /* arg0 is a clock id */
+	ARG0_HEX = 1 << 1,      /* arg0 is a set of flags */
+	ARG0_FAMILY = 1 << 2,   /* arg0 is an address family */
+	ARG1_HEX = 1 << 3,      /* arg1 is a set of flags or an ioctl request */
+	ARG1_SIGNAL = 1 << 4,   /* arg1 is a signal number */
+	ARG1_SOCKTYPE = 1 << 5, /* arg1 is a socket type with SOCK_* flags */
+	ARG2_HEX = 1 << 6,      /* arg2 is a set of flags */
+	ARG2_POLLFD = 1 << 7,   /* arg2 is fd << 16 | events when arg0 (nfds) is 1 */
+	VALUE_NS = 1 << 8,      /* value is a time in ns: printed as seconds.nanoseconds */
+	RESULT_ERRNO = 1 << 9,  /* result is an error number (the pthread convention) */
+};
+
+/* What the byte field aux holds. */
+enum aux_kind {
+	AUX_BYTES,    /* nothing this version knows how to read: printed in hex */
+	AUX_TEXT,     /* NUL-separated strings: the lookup (dns), the path(s) (files), or a Python
+		       * location's file and function */
+	AUX_ADDR_IN,  /* a sockaddr the program handed over (connect, bind, sendto) */
+	AUX_ADDR_OUT, /* a sockaddr the call handed back (accept, getsockname, recvfrom) */
+	AUX_TIMEVAL,  /* the struct timeval select left */
+	AUX_OFFSETS,  /* int64 in, int64 out: the offsets sendfile/copy_file_range left */
+};
+
+struct call_info {
+	uint32_t call;
+	enum call_family family;
+	enum aux_kind aux;
+	unsigned nargs;
+	unsigned flags;
+};
+
+#define CALL(name) RETRACE__CALL__CALL_##name
+
+const struct call_info *call_info_of(uint32_t call);
+enum call_family call_family_of(uint32_t call);
+/* The next NUL-separated string of aux from *at on; 0 when there are no more.  A NUL ends a
+ * string (lookups store one after each); the last may end with aux instead (paths do). */
+int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_t **s,
+		    uint32_t *slen);
+
+/* ---- dump-print.c: printing primitives ---------------------------------------------------- */
+
+/* ns as seconds.nanoseconds; as an ISO 8601 UTC time. */
+void print_ns_as_seconds(int64_t ns);
+void print_utc(int64_t ns);
+/* "command:     " and the command line quoted for a shell. */
+void print_command_text(const Retrace__Header *h);
+/* JSON: a string (bytes as UTF-8 where valid, else \u00XX), a C string, ",\"key\":", an
+ * array of byte strings. */
+void json_string(const uint8_t *s, size_t len);
+void json_cstring(const char *s);
+void json_key(const char *key);
+void json_bytes_array(const ProtobufCBinaryData *items, size_t n);
+/* Flush stdout: status, or RETRACE_EXIT_ERROR when the output could not be written. */
+int finish_output(int status);
+
+/* ---- dump-python.c: Python locations and stacks --------------------------------------------- */
+
+/* A location (PY_LOCATION: file, function, line) or a stack node (PY_FRAME: the frame's
+ * location id and its caller's node id) of one thread. */
+struct py_location {
+	uint32_t tid, id;               /* id 0: an empty slot */
+	int64_t line;
+	const uint8_t *file, *function; /* into the reader's mapping; file NULL: never defined */
+	uint32_t file_len, function_len;
+	uint64_t events;                /* --stats: events made there */
+	uint32_t frame, parent;         /* a node's */
+};
+
+struct py_locations {
+	struct py_location *slots;
+	size_t cap; /* a power of two, or 0 */
+	size_t used;
+};
+
+struct py_thread_stack {
+	uint32_t tid, node; /* the node of the thread's last PY_STACK */
+};
+
+/* Everything the Python events of a trace define, in the order they come. */
+struct py_names {
+	struct py_locations locations, nodes;
+	struct py_thread_stack *threads;
+	size_t nthreads, threads_cap;
+};
+
+const struct py_location *py_location_find(const struct py_locations *t, uint32_t tid, uint32_t id);
+/* The entry for (tid, id), added when missing; NULL when out of memory. */
+struct py_location *py_location_get(struct py_locations *t, uint32_t tid, uint32_t id);
+/* PY_LOCATION, PY_FRAME or PY_STACK: an event that only says where the others are made. */
+int py_is_definition(uint32_t call);
+/* Takes in what such an event says; other events are left alone.  -1: out of memory. */
+int py_names_take(struct py_names *n, const struct trace_event *ev);
+void py_names_free(struct py_names *n);
+/* The thread's current stack node (0: none or no stacks in the trace). */
+uint32_t py_stack_now(const struct py_names *n, uint32_t tid);
+/* A stack's frames, innermost first (entries NULL where a location is not defined); their
+ * number, at most max. */
+size_t py_stack_frames(const struct py_names *n, uint32_t tid, uint32_t node,
+		       const struct py_location **frames, size_t max);
+/* "/app/main.py:12 (main)"; as {"file":…,"line":…,"function":…}. */
+void print_py_location_text(const struct py_location *loc);
+void print_py_location_json(const struct py_location *loc);
+
+/* ---- dump-stats.c ------------------------------------------------------------------------- */
+
+/* --stats: print the summary of the trace r (read from path); the exit status. */
+int dump_stats(const struct trace_reader *r, const char *path, int json);
+
+#endif
