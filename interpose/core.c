@@ -972,11 +972,32 @@ void rt_finish(int status)
 	rt_self.inside--;
 }
 
+/* Returning from main exits through libc's internal exit(), which no wrapper sees (CPython
+ * always leaves that way, sys.exit included): main is wrapped instead, to learn the status. */
+static int (*rt_main_real)(int, char **, char **);
+static int rt_main_status = -1;
+
+static int rt_main(int argc, char **argv, char **envp)
+{
+	int status = rt_main_real(argc, argv, envp);
+	rt_main_status = status;
+	return status;
+}
+
+RT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+				void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+				void *stack_end)
+{
+	static int (*real_start)(int (*)(int, char **, char **), int, char **, void (*)(void),
+				 void (*)(void), void (*)(void), void *);
+	rt_main_real = main;
+	return REAL_SYM(real_start, "__libc_start_main")(rt_main, argc, argv, init, fini,
+							 rtld_fini, stack_end);
+}
+
 __attribute__((destructor)) static void rt_fini(void)
 {
-	/* Returning from main exits through libc's internal exit(), which no wrapper sees: the
-	 * status is not known here. */
-	rt_finish(-1);
+	rt_finish(rt_main_status);
 }
 
 /* ---- start-up ----------------------------------------------------------------------------- */

@@ -315,7 +315,7 @@ static void print_stats_text(const struct trace_reader *r, struct trace_stats *s
 	if (t == NULL)
 		fputs("killed or crashed (no trailer)", stdout);
 	else if (t->exit_status == -1)
-		fputs("exited by returning from main (status not seen)", stdout);
+		fputs("exited (status not seen)", stdout);
 	else
 		printf("exited with status %" PRId32, t->exit_status);
 	if (t != NULL && t->stopped != NULL && t->stopped[0] != '\0') {
