@@ -210,12 +210,7 @@ static void rt_pystack_print_recorded(void)
 	if (!len)
 		return;
 	rt_msg("  recorded Python stack (most recent call last):");
-	for (char *line = buf, *end = buf + len; line < end;) {
-		char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t k = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		rt_msg("  %.*s", (int)k, line);
-		line += k + 1;
-	}
+	rt_msg_lines("  ", buf, len);
 }
 
 __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,
@@ -599,6 +594,22 @@ static void js_call(struct rt_json *j, const char *desc, int have, const struct 
 static int rt_tb_frame(const char *tb, size_t len, size_t *at, const char **file, int *nfile,
 		       long *line, const char **func, int *nfunc);
 
+/* The frames of a traceback text ("  File \"f\", line N, in g" lines) as an array of objects. */
+static void js_frames(struct rt_json *j, const char *tb, size_t len)
+{
+	const char *f, *fn;
+	int nf, nfn, first = 1;
+	long line;
+	js_lit(j, "[");
+	for (size_t at = 0; rt_tb_frame(tb, len, &at, &f, &nf, &line, &fn, &nfn); first = 0) {
+		struct rt_pyloc_parts fr = { .file = f, .nfile = nf, .func = fn, .nfunc = nfn,
+					     .line = (uint32_t)line };
+		js_lit(j, first ? "" : ", ");
+		js_python(j, 1, &fr);
+	}
+	js_lit(j, "]");
+}
+
 static void rt_write_report_json(const struct trace_event *ev, const char *actual,
 				 const char *why, const char *tb, size_t tblen, const char *cause,
 				 const char *hint)
@@ -627,29 +638,13 @@ static void rt_write_report_json(const struct trace_event *ev, const char *actua
 	}
 	js_lit(&j, ", \"actual\": ");
 	js_call(&j, actual, rt_pyloc_parts_live(rt_self.pyloc_now, &p), &p);
-	js_lit(&j, ", \"python_traceback\": [");
-	const char *f, *fn;
-	int nf, nfn, first = 1;
-	long line;
-	for (size_t at = 0; rt_tb_frame(tb, tblen, &at, &f, &nf, &line, &fn, &nfn); first = 0) {
-		struct rt_pyloc_parts fr = { .file = f, .nfile = nf, .func = fn, .nfunc = nfn,
-					     .line = (uint32_t)line };
-		js_lit(&j, first ? "" : ", ");
-		js_python(&j, 1, &fr);
-	}
-	js_lit(&j, "]");
+	js_lit(&j, ", \"python_traceback\": ");
+	js_frames(&j, tb, tblen);
 	if (rt_pystacks_active()) {
 		static char st[16384];
 		size_t stlen = rt_pystack_recorded_text(st, sizeof st, rt_self.pystack_recorded);
-		js_lit(&j, ", \"recorded_python_stack\": [");
-		first = 1;
-		for (size_t at = 0; rt_tb_frame(st, stlen, &at, &f, &nf, &line, &fn, &nfn); first = 0) {
-			struct rt_pyloc_parts fr = { .file = f, .nfile = nf, .func = fn, .nfunc = nfn,
-						     .line = (uint32_t)line };
-			js_lit(&j, first ? "" : ", ");
-			js_python(&j, 1, &fr);
-		}
-		js_lit(&j, "]");
+		js_lit(&j, ", \"recorded_python_stack\": ");
+		js_frames(&j, st, stlen);
 	}
 	js_lit(&j, ", \"c_stack\": [");
 	for (int i = 0; i < rt_cstack_n; i++) {

@@ -35,6 +35,16 @@ void rt_msg(const char *fmt, ...)
 	errno = saved;
 }
 
+void rt_msg_lines(const char *prefix, const char *text, size_t n)
+{
+	for (const char *line = text, *end = text + n; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t k = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		rt_msg("%s%.*s", prefix, (int)k, line);
+		line += k + 1;
+	}
+}
+
 void rt_exit_with(int status, char status_byte)
 {
 	rt_self.inside++;

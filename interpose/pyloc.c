@@ -93,25 +93,34 @@ int rt_pyloc_checked(void)
 	return rt_py_checked;
 }
 
+/* A per-thread array of recorded definitions, indexed by id, grown (from the arena: the old one
+ * is left behind) so that id fits; zeroed where nothing is defined yet.  -1: out of memory. */
+static int rt_grow_by_id(void **array, uint32_t *cap, size_t elem, uint32_t id)
+{
+	uint32_t n = *cap ? *cap : 256;
+	while (n <= id)
+		n *= 2;
+	void *d = rt_alloc(n * elem);
+	if (!d)
+		return -1;
+	memset(d, 0, n * elem);
+	if (*cap)
+		memcpy(d, *array, *cap * elem);
+	*array = d;
+	*cap = n;
+	return 0;
+}
+
 void rt_pyloc_note_recorded(const struct trace_event *ev)
 {
 	struct rt_thread *t = &rt_self;
 	uint32_t id = (uint32_t)ev->arg0;
 	if (ev->arg0 <= 0 || ev->arg0 >= RT_RECORDED_IDS_MAX)
 		return;
-	if (id >= t->pyloc_recorded_cap) {
-		uint32_t cap = t->pyloc_recorded_cap ? t->pyloc_recorded_cap : 256;
-		while (cap <= id)
-			cap *= 2;
-		struct rt_recorded_def *d = rt_alloc(cap * sizeof *d);
-		if (!d)
-			return;
-		memset(d, 0, cap * sizeof *d);
-		if (t->pyloc_recorded_cap)
-			memcpy(d, t->pyloc_recorded, t->pyloc_recorded_cap * sizeof *d);
-		t->pyloc_recorded = d;
-		t->pyloc_recorded_cap = cap;
-	}
+	if (id >= t->pyloc_recorded_cap &&
+	    rt_grow_by_id((void **)&t->pyloc_recorded, &t->pyloc_recorded_cap,
+			  sizeof *t->pyloc_recorded, id) < 0)
+		return;
 	t->pyloc_recorded[id] = (struct rt_recorded_def){ .line = (uint32_t)ev->arg1,
 							 .offset = (uint32_t)ev->arg2,
 							 .text_len = ev->aux_len, .text = ev->aux };
@@ -171,12 +180,7 @@ void rt_pyloc_traceback(void)
 	if (!len)
 		return;
 	rt_msg("  Python traceback (most recent call last):");
-	for (char *line = buf, *end = buf + len; line < end;) {
-		char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t k = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		rt_msg("  %.*s", (int)k, line);
-		line += k + 1;
-	}
+	rt_msg_lines("  ", buf, len);
 }
 
 size_t rt_pyloc_traceback_text(char *buf, size_t n)
@@ -251,19 +255,10 @@ void rt_pystack_note_recorded(const struct trace_event *ev)
 	uint32_t id = (uint32_t)ev->arg0;
 	if (ev->arg0 <= 0 || ev->arg0 >= RT_RECORDED_IDS_MAX)
 		return;
-	if (id >= t->pystack_recorded_cap) {
-		uint32_t cap = t->pystack_recorded_cap ? t->pystack_recorded_cap : 256;
-		while (cap <= id)
-			cap *= 2;
-		struct rt_pystack_node *d = rt_alloc(cap * sizeof *d);
-		if (!d)
-			return;
-		memset(d, 0, cap * sizeof *d);
-		if (t->pystack_recorded_cap)
-			memcpy(d, t->pystack_recorded_defs, t->pystack_recorded_cap * sizeof *d);
-		t->pystack_recorded_defs = d;
-		t->pystack_recorded_cap = cap;
-	}
+	if (id >= t->pystack_recorded_cap &&
+	    rt_grow_by_id((void **)&t->pystack_recorded_defs, &t->pystack_recorded_cap,
+			  sizeof *t->pystack_recorded_defs, id) < 0)
+		return;
 	t->pystack_recorded_defs[id] = (struct rt_pystack_node){ .parent = (uint32_t)ev->arg1,
 								 .location = (uint32_t)ev->arg2 };
 }

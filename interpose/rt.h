@@ -220,6 +220,8 @@ int rt_arena_init(void);
 
 /* "retrace: " + message + newline on stderr, written directly. */
 void rt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Each line of text (n bytes, lines ended by '\n') as a message of its own, after prefix. */
+void rt_msg_lines(const char *prefix, const char *text, size_t n);
 /* Exit the process at once with an exit status of retrace's own, telling retrace-replay why. */
 __attribute__((noreturn)) void rt_exit_with(int status, char status_byte);
 /* --keep-going, stopping at a divergence: how many were gone past before it (core.c). */

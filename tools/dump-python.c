@@ -173,13 +173,9 @@ void print_py_location_text(const struct py_location *loc)
 	}
 }
 
-void print_py_location_json(const struct py_location *loc)
+void print_py_location_json_fields(const struct py_location *loc)
 {
-	if (loc == NULL || loc->file == NULL) {
-		fputs("null", stdout);
-		return;
-	}
-	fputs("{\"file\":", stdout);
+	fputs("\"file\":", stdout);
 	json_string(loc->file, loc->file_len);
 	printf(",\"line\":%" PRId64, loc->line);
 	json_key("function");
@@ -187,6 +183,16 @@ void print_py_location_json(const struct py_location *loc)
 		json_string(loc->function, loc->function_len);
 	else
 		fputs("null", stdout);
+}
+
+void print_py_location_json(const struct py_location *loc)
+{
+	if (loc == NULL || loc->file == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('{');
+	print_py_location_json_fields(loc);
 	putchar('}');
 }
 

@@ -438,14 +438,8 @@ static void print_stats_json(const struct trace_reader *r, struct trace_stats *s
 			const struct py_location *loc = places[i].loc;
 			printf("%s{\"events\":%" PRIu64, i > 0 ? "," : "", places[i].events);
 			if (loc->file != NULL) {
-				json_key("file");
-				json_string(loc->file, loc->file_len);
-				printf(",\"line\":%" PRId64, loc->line);
-				json_key("function");
-				if (loc->function != NULL)
-					json_string(loc->function, loc->function_len);
-				else
-					fputs("null", stdout);
+				putchar(',');
+				print_py_location_json_fields(loc);
 			} else {
 				printf(",\"location\":%" PRIu32 ",\"thread\":%" PRIu32, loc->id, loc->tid);
 			}

@@ -137,6 +137,8 @@ size_t py_stack_frames(const struct py_names *n, uint32_t tid, uint32_t node,
 /* "/app/main.py:12 (main)"; as {"file":…,"line":…,"function":…}. */
 void print_py_location_text(const struct py_location *loc);
 void print_py_location_json(const struct py_location *loc);
+/* The same members without the braces (a defined location only). */
+void print_py_location_json_fields(const struct py_location *loc);
 
 /* ---- dump-stats.c ------------------------------------------------------------------------- */
 
