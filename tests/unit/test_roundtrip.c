@@ -303,6 +303,50 @@ START_TEST(clock_readings_are_delta_coded_small)
 }
 END_TEST
 
+/* The lean appender of the hot path (trace_writer_append_value) must write, byte for byte and
+ * CRC for CRC, what the general appender writes, for every size of every field. */
+START_TEST(value_appender_writes_what_the_general_one_writes)
+{
+	struct fixture lean, general;
+	uint64_t seq = 0, x = 12345;
+
+	fixture_open(&lean, 1u << 20);
+	fixture_open(&general, 1u << 20);
+	/* one chunk for all: the two appenders reserve different worst cases, so their chunk
+	 * boundaries (and the delta coding that restarts at each) may differ */
+	lean.chunks[1].next_size = general.chunks[1].next_size = 1u << 20;
+	for (int i = 0; i < 20000; i++) {
+		x = fixture_mix(x + (uint64_t)i);
+		struct trace_event ev;
+		memset(&ev, 0, sizeof ev);
+		int64_t magnitudes[] = { 0, 1, 127, 128, 1LL << 20, 1LL << 40, INT64_MAX, INT64_MIN };
+		ev.call = (x & 3) == 0 ? 200 : (x & 1) ? RETRACE__CALL__CALL_CLOCK_GETTIME
+						     : RETRACE__CALL__CALL_GETPID;
+		ev.arg0 = (x >> 2) & 1 ? (int64_t)((x >> 3) & 15) : -(int64_t)((x >> 3) & 3);
+		ev.result = (x >> 7) & 1 ? magnitudes[(x >> 8) & 7] : 0;
+		ev.value = magnitudes[(x >> 11) & 7] + (int64_t)((x >> 14) & 0xfff) * ((x >> 26) & 1 ? 1 : -1);
+		ev.location = (x >> 27) & 1 ? (uint32_t)((x >> 28) & 3) : (x >> 30) & 1 ? 0 : 1u << 30;
+		seq += 1 + ((x >> 31) & 1 ? (x >> 32) % 300 : 0);
+		ev.seq = seq;
+		ev.tid = 1;
+		quiet_assert_int_eq(trace_writer_append_value(&lean.w, &lean.chunks[1], 1u << 20, ev.seq,
+							      ev.call, ev.arg0, ev.result, ev.value,
+							      ev.location), 0);
+		quiet_assert_int_eq(trace_writer_append(&general.w, &general.chunks[1], 1u << 20, &ev), 0);
+		quiet_assert_uint_eq(lean.chunks[1].used, general.chunks[1].used);
+		quiet_assert_uint_eq(lean.chunks[1].crc, general.chunks[1].crc);
+	}
+	size_t nl, ng;
+	uint8_t *bl = fixture_bytes(&lean, &nl), *bg = fixture_bytes(&general, &ng);
+	quiet_assert_uint_eq(nl, ng);
+	quiet_assert_mem_eq(bl, bg, nl);
+	free(bl);
+	free(bg);
+	fixture_close(&lean);
+	fixture_close(&general);
+}
+END_TEST
+
 START_TEST(trailer_round_trips_and_trims_the_file)
 {
 	struct fixture f;
@@ -555,6 +599,7 @@ Suite *suite_roundtrip(void)
 	tcase_add_test(tc, payload_of_megabytes_is_stored_whole);
 	tcase_add_test(tc, hash_field_of_any_length_round_trips);
 	tcase_add_test(tc, clock_readings_are_delta_coded_small);
+	tcase_add_test(tc, value_appender_writes_what_the_general_one_writes);
 	tcase_add_test(tc, trailer_round_trips_and_trims_the_file);
 	tcase_add_test(tc, untrimmed_file_of_a_running_process_reads_fine);
 	tcase_add_test(tc, reader_reports_unreadable_paths_as_io_errors);
