@@ -324,7 +324,8 @@ START_TEST(value_appender_writes_what_the_general_one_writes)
 						     : RETRACE__CALL__CALL_GETPID;
 		ev.arg0 = (x >> 2) & 1 ? (int64_t)((x >> 3) & 15) : -(int64_t)((x >> 3) & 3);
 		ev.result = (x >> 7) & 1 ? magnitudes[(x >> 8) & 7] : 0;
-		ev.value = magnitudes[(x >> 11) & 7] + (int64_t)((x >> 14) & 0xfff) * ((x >> 26) & 1 ? 1 : -1);
+		uint64_t step = (x >> 14) & 0xfff; /* unsigned: INT64_MIN - step wraps, as meant */
+		ev.value = (int64_t)((uint64_t)magnitudes[(x >> 11) & 7] + ((x >> 26) & 1 ? step : -step));
 		ev.location = (x >> 27) & 1 ? (uint32_t)((x >> 28) & 3) : (x >> 30) & 1 ? 0 : 1u << 30;
 		seq += 1 + ((x >> 31) & 1 ? (x >> 32) % 300 : 0);
 		ev.seq = seq;
