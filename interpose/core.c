@@ -95,19 +95,27 @@ static inline uint64_t rt_next_seq(void)
 	return __atomic_fetch_add(&rt_seq, 1, __ATOMIC_RELAXED);
 }
 
+/* An event that says where the program's next events are made (PY_LOCATION, PY_FRAME,
+ * PY_STACK), logged by the thread right before them. */
+static void rt_record_python(struct rt_thread *t, struct trace_event *ev)
+{
+	ev->tid = t->tid;
+	ev->seq = rt_next_seq();
+	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
+		rt_record_failed(ev->seq);
+}
+
 /* The first event at a Python location: define its id, in the event stream right before it. */
 static void rt_record_definition(struct rt_thread *t, uint32_t id)
 {
 	const struct rt_pyloc_def *d = rt_py.definition(&t->pyloc, id);
 	struct trace_event ev = {
-		.call = RETRACE__CALL__CALL_PY_LOCATION, .tid = t->tid, .arg0 = id,
+		.call = RETRACE__CALL__CALL_PY_LOCATION, .arg0 = id,
 		.arg1 = d ? d->line : 0, .arg2 = d ? d->offset : 0,
 		.aux = d ? (const uint8_t *)d->text : NULL,
 		.aux_len = d ? d->text_len : 0, .location = id,
 	};
-	ev.seq = rt_next_seq();
-	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, &ev) < 0))
-		rt_record_failed(ev.seq);
+	rt_record_python(t, &ev);
 }
 
 /* Location ids count up without gaps: define every one up to id not defined yet. */
@@ -115,17 +123,6 @@ static void rt_record_definitions_upto(struct rt_thread *t, uint32_t id)
 {
 	while (t->pyloc_logged < id)
 		rt_record_definition(t, ++t->pyloc_logged);
-}
-
-/* A PY_FRAME or PY_STACK event, right before the event made at location loc. */
-static void rt_record_stack_event(struct rt_thread *t, uint32_t call, uint32_t id,
-				  uint32_t parent, uint32_t location, uint32_t loc)
-{
-	struct trace_event ev = { .call = call, .tid = t->tid, .arg0 = id, .arg1 = parent,
-				  .arg2 = location, .location = loc };
-	ev.seq = rt_next_seq();
-	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, &ev) < 0))
-		rt_record_failed(ev.seq);
 }
 
 /* With RETRACE_PYSTACKS: define the stack's new nodes (and their new locations), and say when
@@ -138,14 +135,17 @@ static void rt_record_stack(struct rt_thread *t, uint32_t loc)
 		const struct rt_pystack_node *d;
 		while ((d = rt_py.node(&t->pyloc, t->pystack_logged + 1))) {
 			rt_record_definitions_upto(t, d->location);
-			t->pystack_logged++;
-			rt_record_stack_event(t, RETRACE__CALL__CALL_PY_FRAME, t->pystack_logged,
-					      d->parent, d->location, loc);
+			struct trace_event ev = { .call = RETRACE__CALL__CALL_PY_FRAME,
+						  .arg0 = ++t->pystack_logged, .arg1 = d->parent,
+						  .arg2 = d->location, .location = loc };
+			rt_record_python(t, &ev);
 		}
 	}
 	if (node != t->pystack_now) {
 		t->pystack_now = node;
-		rt_record_stack_event(t, RETRACE__CALL__CALL_PY_STACK, node, 0, 0, loc);
+		struct trace_event ev = { .call = RETRACE__CALL__CALL_PY_STACK, .arg0 = node,
+					  .location = loc };
+		rt_record_python(t, &ev);
 	}
 }
 
@@ -244,10 +244,10 @@ static char rt_argv_differs[600]; /* replay: the first argument that differs, if
 static char rt_env_differs[200];  /* replay: which variable differs from the recording, if one */
 static char rt_cwd_differs;       /* replay: the cwd at start is not the recorded one */
 
-/* Replay's start: a command line that differs from the recorded one.  It is not refused (the
- * executable and its libraries are, by rt_header_check): the program runs with it, replay stops
- * where it leaves the trace, and the report names the argument as the likely cause.  Said at
- * start too, since a replay that never diverges would otherwise hide it. */
+/* Replay's start: a command line that differs from the recorded one.  It is not refused (only
+ * retrace-replay refuses another program): the program runs with it, replay stops where it
+ * leaves the trace, and the report names the argument as the likely cause.  Said at start too,
+ * since a replay that never diverges would otherwise hide it. */
 static void rt_argv_compare(const Retrace__Header *h, int argc, char **argv)
 {
 	int i = 0;

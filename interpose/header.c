@@ -269,8 +269,8 @@ static int same_bytes(ProtobufCBinaryData b, const char *s)
 	return b.len == strlen(s) && memcmp(b.data, s, b.len) == 0;
 }
 
-/* Replay: is this the program that was recorded?  A different executable or library cannot
- * replay (check_libraries refuses it); its command line is compared in core.c, and may differ. */
+/* Replay: is this the program that was recorded?  A different executable or library might
+ * still replay, so check_libraries warns about it; the command line is compared in core.c. */
 void rt_header_check(const Retrace__Header *h)
 {
 	if (h->n_libraries) {
