@@ -87,11 +87,11 @@ $(B)/bin/retrace-dump: $(B)/obj/tools/retrace-dump.o $(DUMP_OBJ) $(TOOL_COMMON_O
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $< $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a -lprotobuf-c
 
-$(B)/lib/python/_retrace.so: pyhooks/_retrace.c $(wildcard pyhooks/*.h interpose/pyhooks.h)
+$(B)/lib/python/_retrace.so: $(wildcard pyhooks/*.c pyhooks/*.h) interpose/pyhooks.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -DPy_BUILD_CORE $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter \
 		-fPIC -fvisibility=hidden -fno-plt -I$(PY_INCLUDES) -I$(PY_INCLUDES)/internal -Iinterpose \
-		-shared -o $@ $<
+		-Ipyhooks -shared -o $@ $(wildcard pyhooks/*.c)
 
 # ---- tests --------------------------------------------------------------------------------
 

@@ -33,7 +33,6 @@ static int rt_trace_fd = -1;
 static struct trace_writer rt_writer;
 static struct trace_reader rt_reader;
 static uint64_t rt_seq = 1;       /* record: next sequence number */
-static uint32_t rt_next_tid = 1;  /* the main thread attaches first, in the constructor */
 static pid_t rt_pid;              /* the real pid of the process being recorded or replayed */
 static pid_t rt_pid_recorded;
 static int rt_finished;
@@ -53,12 +52,23 @@ static uint64_t rt_kg_first;      /* replay, --keep-going: the event number of t
 
 #define RT_CHUNK_SIZE (64u * 1024u)
 
-static void rt_thread_attach(struct rt_thread *t)
+/* A thread retrace did not see created (a thread that existed before the constructor, or was
+ * made while retrace's own code ran) gets the next id at its first event. */
+static inline void rt_thread_ensure(struct rt_thread *t)
 {
-	t->tid = __atomic_fetch_add(&rt_next_tid, 1, __ATOMIC_SEQ_CST);
-	t->chunk.tid = t->tid;
-	if (rt_mode == RT_MODE_REPLAY)
-		trace_cursor_init(&t->cursor, &rt_reader, t->tid, NULL);
+	if (RT_UNLIKELY(!t->tid))
+		rt_thread_attach(t, rt_thread_new_id());
+}
+
+int rt_recording_exited(void)
+{
+	return rt_reader.trailer != NULL;
+}
+
+const char *rt_recorded_threads_layout(void)
+{
+	const Retrace__Capture *cap = rt_reader.header ? rt_reader.header->capture : NULL;
+	return cap && cap->threads_layout ? cap->threads_layout : "";
 }
 
 pid_t rt_recorded_pid(void)
@@ -161,23 +171,36 @@ static inline uint32_t rt_record_location(struct rt_thread *t)
 	return loc;
 }
 
-void rt_record(struct trace_event *ev)
+void rt_record_begin(struct trace_event *ev)
 {
 	struct rt_thread *t = &rt_self;
-	if (RT_UNLIKELY(!t->tid))
-		rt_thread_attach(t);
+	rt_thread_ensure(t);
+	if (RT_UNLIKELY(__atomic_load_n(&rt_yield_wanted, __ATOMIC_RELAXED)))
+		rt_yield_at_call(t);
 	ev->location = rt_record_location(t);
 	ev->tid = t->tid;
 	ev->seq = rt_next_seq();
+}
+
+void rt_record_append(struct trace_event *ev)
+{
+	struct rt_thread *t = &rt_self;
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
 		rt_record_failed(ev->seq);
+}
+
+void rt_record(struct trace_event *ev)
+{
+	rt_record_begin(ev);
+	rt_record_append(ev);
 }
 
 void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 {
 	struct rt_thread *t = &rt_self;
-	if (RT_UNLIKELY(!t->tid))
-		rt_thread_attach(t);
+	rt_thread_ensure(t);
+	if (RT_UNLIKELY(__atomic_load_n(&rt_yield_wanted, __ATOMIC_RELAXED)))
+		rt_yield_at_call(t);
 	uint32_t loc = rt_record_location(t);
 	uint64_t seq = rt_next_seq();
 	if (RT_UNLIKELY(trace_writer_append_value(&rt_writer, &t->chunk, RT_CHUNK_SIZE, seq, call,
@@ -198,8 +221,27 @@ static void rt_describe_asked(char *buf, size_t n, uint32_t call, int64_t a0, in
 		rt_describe(buf, n, call, a0, a1, a2);
 }
 
-static void rt_divergence_tail(const struct trace_event *ev, const char *actual,
-			       const char *why);
+/* ---- one report at a time ----------------------------------------------------------------- */
+
+static int rt_report_lock;            /* futex word: a thread is reporting */
+static __thread int rt_reporting;     /* this thread holds it, this many times over */
+
+void rt_report_begin(void)
+{
+	if (rt_reporting++)
+		return;
+	while (__atomic_exchange_n(&rt_report_lock, 1, __ATOMIC_ACQUIRE))
+		rt_futex_wait(&rt_report_lock, 1, -1);
+}
+
+void rt_report_end(void)
+{
+	rt_reporting = 0;
+	__atomic_store_n(&rt_report_lock, 0, __ATOMIC_RELEASE);
+	rt_futex_wake(&rt_report_lock, 0);
+}
+
+#define rt_divergence_tail rt_report_tail
 
 /* With whole stacks: the recorded one of the expected event, in the traceback's format. */
 static void rt_pystack_print_recorded(void)
@@ -216,6 +258,7 @@ static void rt_pystack_print_recorded(void)
 __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1,
 						      int64_t a2)
 {
+	rt_report_begin();
 	char what[160];
 	rt_describe_asked(what, sizeof what, call, a0, a1, a2);
 	const Retrace__Trailer *tr = rt_reader.trailer;
@@ -381,11 +424,11 @@ static int rt_tb_frame(const char *tb, size_t len, size_t *at, const char **file
  *      recorded ones unless given other arguments);
  *  (c) a file the program used live (not recorded) was modified since the recording: its
  *      contents steered the program;
- *  (d) something retrace does not replay yet ran: child processes (they run live), or
- *      several threads (their order is not replayed);
+ *  (d) something retrace does not replay yet ran: child processes (they run live);
  *  (c') the last file the program used live, outside the system's own directories, may have
  *      changed (we cannot tell: it was not recorded);
- *  (e) none of these: the program took another path, for a reason retrace cannot see. */
+ *  (e) none of these: several threads left their recorded schedule, or the program took
+ *      another path, for a reason retrace cannot see. */
 static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t tblen,
 			    char *cause, size_t cn, char *hint, size_t hn)
 {
@@ -438,18 +481,12 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			return;
 		}
 	unsigned children = rt_children_count();
-	uint32_t threads = __atomic_load_n(&rt_next_tid, __ATOMIC_SEQ_CST) - 1;
+	uint32_t threads = rt_threads_count();
 	if (children) {
 		snprintf(cause, cn, "unsupported: the program started %u child process%s; children "
 			 "run live on replay", children, children == 1 ? "" : "es");
 		snprintf(hint, hn, "what a child prints or does may differ from the recording; "
 			 "replaying child processes is not supported yet");
-		return;
-	}
-	if (threads > 1 || rt_reader.ntids > 1) {
-		snprintf(cause, cn, "unsupported: the program runs %u threads; their order is not "
-			 "replayed", threads > rt_reader.ntids ? threads : (unsigned)rt_reader.ntids);
-		snprintf(hint, hn, "replaying threads in their recorded order is not supported yet");
 		return;
 	}
 	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
@@ -460,6 +497,15 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			snprintf(hint, hn, "RETRACE_RECORDED=%s records it", dir);
 			return;
 		}
+	if (threads > 1 || rt_reader.ntids > 1) {
+		snprintf(cause, cn, "the program's %u threads left their recorded schedule: a thread "
+			 "made another call, or none, where the recording has its next event",
+			 threads > rt_reader.ntids ? threads : (unsigned)rt_reader.ntids);
+		snprintf(hint, hn, "compare each thread's recorded and current Python locations above; "
+			 "the threads may share something retrace does not record (memory written by a "
+			 "C library's own threads, a file read live)");
+		return;
+	}
 	snprintf(cause, cn, "the program took another path than when recorded");
 	snprintf(hint, hn, "compare the recorded and current Python locations above; the program "
 		 "may depend on something retrace does not intercept");
@@ -707,7 +753,7 @@ static void rt_c_stack_print(void)
 }
 
 /* What every divergence report ends with: the likely cause, and the JSON report if asked. */
-static void rt_divergence_tail(const struct trace_event *ev, const char *actual, const char *why)
+void rt_report_tail(const struct trace_event *ev, const char *actual, const char *why)
 {
 	static char tb[16384], cause[1400], hint[1200];
 	size_t tblen = rt_pyloc_traceback_text(tb, sizeof tb);
@@ -761,27 +807,65 @@ void rt_keep_going_stopped(void)
 		       (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)rt_kg_first);
 }
 
-/* Replay: the thread's next event that is not a definition (PY_LOCATION, PY_FRAME) nor a
- * PY_STACK, taking those in on the way; trace_cursor_next's result. */
-static int rt_cursor_next(struct rt_thread *t, struct trace_error *err)
+/* Replay: take in one of the events that only say where the program's next events are made
+ * (PY_LOCATION, PY_FRAME, PY_STACK); 0 when ev is not one. */
+static int rt_take_in_definition(struct rt_thread *t, const struct trace_event *ev)
+{
+	if (ev->call == RETRACE__CALL__CALL_PY_LOCATION)
+		rt_pyloc_note_recorded(ev);
+	else if (ev->call == RETRACE__CALL__CALL_PY_FRAME)
+		rt_pystack_note_recorded(ev);
+	else if (ev->call == RETRACE__CALL__CALL_PY_STACK)
+		t->pystack_recorded = (uint32_t)ev->arg0;
+	else
+		return 0;
+	return 1;
+}
+
+/* Replay: the thread's next event that is not a definition nor a PY_STACK, nor (unless `call`
+ * is YIELD) a forced switch at this call, taking those in on the way, each in its turn;
+ * rt_sched_next's result. */
+static int rt_cursor_next(struct rt_thread *t, struct trace_error *err, uint32_t call)
 {
 	int r;
-	while ((r = trace_cursor_next(&t->cursor, &t->ev, err)) == 1) {
-		if (t->ev.call == RETRACE__CALL__CALL_PY_LOCATION)
-			rt_pyloc_note_recorded(&t->ev);
-		else if (t->ev.call == RETRACE__CALL__CALL_PY_FRAME)
-			rt_pystack_note_recorded(&t->ev);
-		else if (t->ev.call == RETRACE__CALL__CALL_PY_STACK)
-			t->pystack_recorded = (uint32_t)t->ev.arg0;
-		else
-			break;
+	while ((r = rt_sched_next(t, err)) == 1) {
+		if (rt_take_in_definition(t, &t->ev))
+			continue;
+		if (t->ev.call == RETRACE__CALL__CALL_YIELD && call != RETRACE__CALL__CALL_YIELD) {
+			rt_yield_replay(t, &t->ev);
+			continue;
+		}
+		break;
+	}
+	if (rt_threaded()) {
+		struct trace_event ahead;
+		rt_yield_expect(t, rt_sched_peek_event(t, &ahead) ? &ahead : NULL);
 	}
 	return r;
+}
+
+void rt_replay_await(struct rt_thread *t, uint32_t call)
+{
+	rt_thread_ensure(t);
+	const struct trace_event *next;
+	struct trace_error err;
+	while ((next = rt_sched_peek(t)) && next->call != call &&
+	       (next->call == RETRACE__CALL__CALL_PY_LOCATION || next->call == RETRACE__CALL__CALL_PY_FRAME ||
+		next->call == RETRACE__CALL__CALL_PY_STACK)) {
+		if (rt_sched_next(t, &err) == 1)
+			rt_take_in_definition(t, &t->ev);
+	}
+	if (!next || next->call != call) {
+		rt_replay_next(call, 0, 0, 0); /* reports the divergence, or the end of the recording */
+		return;
+	}
+	rt_sched_await_turn(t);
 }
 
 static void rt_report_divergence(const struct trace_event *expected, const char *actual,
 				 const char *why)
 {
+	rt_report_begin(); /* a hard stop keeps it to the end: the process exits after the report */
 	char exp[160];
 	rt_describe_event(exp, sizeof exp, expected);
 	rt_msg("replay diverged at event #%llu (thread %u): %s",
@@ -808,6 +892,7 @@ static int rt_keep_going_past(const struct trace_event *expected, const char *ac
 	if (!rt_keep_going)
 		return 0;
 	rt_self.inside++;
+	rt_report_begin();
 	uint64_t n = __atomic_add_fetch(&rt_kg_count, 1, __ATOMIC_SEQ_CST);
 	if (n == 1) {
 		rt_kg_first = expected->seq;
@@ -818,6 +903,7 @@ static int rt_keep_going_past(const struct trace_event *expected, const char *ac
 		rt_msg("replay diverged at event #%llu (thread %u): %s; replayed %s; going on",
 		       (unsigned long long)expected->seq, expected->tid, why, actual);
 	}
+	rt_report_end();
 	rt_self.inside--;
 	return 1;
 }
@@ -845,8 +931,7 @@ __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, co
 const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, int64_t a2)
 {
 	struct rt_thread *t = &rt_self;
-	if (RT_UNLIKELY(!t->tid))
-		rt_thread_attach(t);
+	rt_thread_ensure(t);
 	uint32_t loc = rt_pyloc(t);
 	int fresh = (loc & RT_PYLOC_NEW) != 0;
 	loc &= ~RT_PYLOC_NEW;
@@ -860,10 +945,13 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	}
 	struct trace_error err;
 	/* Definitions of recorded locations come right before the first event made there. */
-	int r = rt_cursor_next(t, &err);
+	int r = rt_cursor_next(t, &err, call);
 	if (RT_UNLIKELY(r <= 0)) {
-		if (r == 0)
+		if (r == 0) {
+			rt_sched_thread_ended(t, "its recording has ended (it called something after its last event)");
 			rt_replay_ended(call, a0, a1, a2);
+		}
+		rt_report_begin();
 		rt_msg("the trace is damaged: %s", err.msg);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
@@ -933,10 +1021,6 @@ void rt_finish(int status)
 	if (rt_mode == RT_MODE_RECORD) {
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 		rt_children_note();
-		uint32_t threads = __atomic_load_n(&rt_next_tid, __ATOMIC_SEQ_CST) - 1;
-		if (threads > 1)
-			rt_msg("warning: %u threads made calls retrace records; replaying threads in their "
-			       "recorded order is not supported yet, so replay may diverge", threads);
 		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
 		tr.events = (rt_stopped[0] ? rt_stopped_seq : __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST)) - 1;
 		tr.exit_status = status < 0 ? -1 : status & 0xff;
@@ -949,18 +1033,19 @@ void rt_finish(int status)
 			rt_msg("cannot finish the trace: %s", rt_writer.error.msg);
 	} else if (__atomic_load_n(&rt_on, __ATOMIC_SEQ_CST)) {
 		struct rt_thread *t = &rt_self;
-		struct trace_error err;
-		if (!t->tid)
-			rt_thread_attach(t);
-		int r = rt_cursor_next(t, &err);
-		if (r == 1) {
+		rt_thread_ensure(t);
+		const struct trace_event *next = rt_sched_peek(t);
+		if (next) {
 			char exp[160];
-			rt_describe_event(exp, sizeof exp, &t->ev);
+			rt_report_begin();
+			rt_describe_event(exp, sizeof exp, next);
 			rt_msg("replay diverged at event #%llu (thread %u): the program is exiting, but the "
-			       "recording goes on with %s", (unsigned long long)t->ev.seq, t->ev.tid, exp);
-			rt_divergence_tail(&t->ev, "exit", "the program is exiting, but the recording goes on");
+			       "recording goes on with %s", (unsigned long long)next->seq, next->tid, exp);
+			rt_divergence_tail(next, "exit", "the program is exiting, but the recording goes on");
 			rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 		}
+		/* the other threads' recorded events happened before the recorded exit */
+		rt_sched_drain();
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 		rt_keep_going_summary();
 	}
@@ -1131,9 +1216,7 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 	rt_header_check(h);
 	rt_argv_compare(h, argc, argv);
 	rt_env_compare(h);
-	if (rt_reader.ntids > 1)
-		rt_msg("warning: this recording has %zu threads; replaying threads in their recorded "
-		       "order is not supported yet, so replay may diverge", rt_reader.ntids);
+	rt_sched_init(&rt_reader);
 }
 
 __attribute__((constructor)) static void rt_init(int argc, char **argv, char **envp)
@@ -1217,7 +1300,7 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	if (rt_mode != RT_MODE_OFF) {
 		rt_fd_set(rt_trace_fd, RT_FD_OURS);
 		rt_fd_set(rt_status_fd, RT_FD_OURS);
-		rt_thread_attach(&rt_self); /* the main thread is thread 1 */
+		rt_thread_attach(&rt_self, rt_thread_new_id()); /* the main thread is thread 1 */
 		__atomic_store_n(&rt_on, RT_ALL, __ATOMIC_SEQ_CST);
 		rt_self.inside--;
 		rt_fd_inventory();

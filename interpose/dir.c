@@ -103,8 +103,14 @@ static void opendir_record(const struct rt_path *p, DIR *d, int e)
 RT_EXPORT DIR *opendir(const char *path)
 {
 	struct rt_path p;
-	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
-		return REAL_SYM(real_opendir, "opendir")(path);
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPENDIR, -1, -1);
+		DIR *d = REAL_SYM(real_opendir, "opendir")(path);
+		int e = errno;
+		rt_fdnum_end(&o, d ? dirfd(d) : -1, e);
+		return d;
+	}
 	if (rt_replaying())
 		return opendir_replay(rt_path_replay(RETRACE__CALL__CALL_OPENDIR, -1, 0, 0, &p), &p);
 	DIR *d = REAL_SYM(real_opendir, "opendir")(path);
@@ -203,5 +209,8 @@ RT_EXPORT int closedir(DIR *d)
 	int fd = dirfd(d);
 	if (fd >= 0 && (rt_fd_get(fd) & RT_FD_RECORDED) && !(rt_fd_get(fd) & RT_FD_OURS))
 		rt_fd_set(fd, 0);
-	return REAL_SYM(real_closedir, "closedir")(d);
+	struct rt_fdnum o;
+	rt_fdnum_begin(&o, RT_FDNUM_CLOSEDIR, fd, -1);
+	int r = REAL_SYM(real_closedir, "closedir")(d);
+	return (int)rt_fdnum_end(&o, r, errno);
 }

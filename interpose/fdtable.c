@@ -113,3 +113,78 @@ void rt_fd_inventory(void)
 		rt_fd_set(fd, r == 0 ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
 	}
 }
+
+/* ---- fd numbers while several threads run --------------------------------------------------
+ *
+ * A program's fd numbers are the lowest free ones, so they depend on the order in which its
+ * threads open and close.  Replay puts every recorded fd at its recorded number, but a file
+ * used live, a close, a dup, a directory stream are real calls in both modes: while several
+ * threads run they are FD_NUMBER events, so replay makes them in the recorded order (and
+ * between no other thread's events).  Record makes each under one lock, so that their order
+ * in the trace is the order the kernel saw; replay gives an fd such a call opens the number it
+ * had when recorded (another thread's live fd outside these calls, fopen's say, could have
+ * taken the lower one), and a number that is not free is a divergence. */
+
+static int fdnum_lock;
+
+/* opens take the lowest free number; the others give one back (dup2 replaces its new fd) */
+static int rt_fdnum_opens(int which)
+{
+	return which == RT_FDNUM_OPEN || which == RT_FDNUM_DUP || which == RT_FDNUM_OPENDIR;
+}
+
+void rt_fdnum_begin(struct rt_fdnum *o, int which, int fd, int newfd)
+{
+	o->on = rt_threaded() && rt_active(RT_FD);
+	if (!o->on)
+		return;
+	o->which = which;
+	if (rt_replaying()) {
+		o->rec = rt_replay_next(RETRACE__CALL__CALL_FD_NUMBER, which, fd, newfd);
+		return;
+	}
+	o->ev = (struct trace_event){ .call = RETRACE__CALL__CALL_FD_NUMBER, .arg0 = which,
+				      .arg1 = fd, .arg2 = newfd };
+	while (__atomic_exchange_n(&fdnum_lock, 1, __ATOMIC_ACQUIRE))
+		rt_futex_wait(&fdnum_lock, 1, 1000000);
+	/* A number given back takes its place in the order before it is free: whoever gets it next
+	 * (a socket, say, which is no FD_NUMBER) comes after, in the trace as in the kernel. */
+	if (!rt_fdnum_opens(which))
+		rt_record_begin(&o->ev);
+}
+
+long rt_fdnum_end(struct rt_fdnum *o, long r, int err)
+{
+	if (!o->on)
+		return r;
+	if (!rt_replaying()) {
+		o->ev.result = r;
+		o->ev.err = r < 0 ? err : 0;
+		if (rt_fdnum_opens(o->which))
+			rt_record(&o->ev);
+		else
+			rt_record_append(&o->ev);
+		__atomic_store_n(&fdnum_lock, 0, __ATOMIC_RELEASE);
+		rt_futex_wake(&fdnum_lock, 0);
+		errno = err;
+		return r;
+	}
+	const struct trace_event *ev = o->rec;
+	if ((ev->result < 0) != (r < 0)) {
+		rt_diverge(ev, r < 0 ? "this call failed on replay, and succeeded when recorded"
+				     : "this call succeeded on replay, and failed when recorded");
+	}
+	if (rt_fdnum_opens(o->which) && o->which != RT_FDNUM_OPENDIR && r >= 0 && r != ev->result) {
+		int want = (int)ev->result;
+		if (want < 0 || want >= RT_FD_MAX || fcntl(want, F_GETFD) >= 0)
+			rt_diverge(ev, "the fd number the recording got here is already in use");
+		int cloexec = fcntl((int)r, F_GETFD);
+		int moved = REAL(dup3)((int)r, want, cloexec > 0 && (cloexec & FD_CLOEXEC) ? O_CLOEXEC : 0);
+		REAL(close)((int)r);
+		if (moved != want)
+			rt_diverge(ev, "cannot put this fd at the number the recording got");
+		r = want;
+	}
+	errno = err;
+	return r;
+}

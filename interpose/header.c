@@ -243,6 +243,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	cap.chunk_size = rt_chunk_size();
 	cap.python_locations = rt_pyhooks_active();
 	cap.python_stacks = rt_pystacks_active();
+	cap.threads_layout = (char *)rt_gil_layout();
 	rt_paths_capture(&cap);
 	h->capture = &cap;
 	size_t nlib;

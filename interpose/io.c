@@ -106,8 +106,12 @@ RT_EXPORT int open(const char *path, int flags, ...)
 	mode_t mode = open_mode(flags, ap);
 	va_end(ap);
 	struct rt_path p;
-	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
-		return REAL(open)(path, flags, mode);
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(open)(path, flags, mode);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = rt_real.open(path, flags, mode);
@@ -122,8 +126,12 @@ RT_EXPORT int open64(const char *path, int flags, ...)
 	mode_t mode = open_mode(flags, ap);
 	va_end(ap);
 	struct rt_path p;
-	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
-		return REAL(open64)(path, flags, mode);
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(open64)(path, flags, mode);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = rt_real.open64(path, flags, mode);
@@ -137,8 +145,12 @@ static int (*real___open_2)(const char *, int);
 RT_EXPORT int __open64_2(const char *path, int flags)
 {
 	struct rt_path p;
-	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
-		return REAL(__open64_2)(path, flags);
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(__open64_2)(path, flags);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = rt_real.__open64_2(path, flags);
@@ -149,8 +161,12 @@ RT_EXPORT int __open64_2(const char *path, int flags)
 RT_EXPORT int __open_2(const char *path, int flags)
 {
 	struct rt_path p;
-	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED)
-		return REAL_SYM(real___open_2, "__open_2")(path, flags);
+	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL_SYM(real___open_2, "__open_2")(path, flags);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = REAL_SYM(real___open_2, "__open_2")(path, flags);
@@ -169,10 +185,18 @@ RT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_end(ap);
 	struct rt_path p;
 	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
-	if (use == RT_PATH_LIVE)
-		return REAL(openat)(dirfd, path, flags, mode);
-	if (use == RT_PATH_LIVE_ABS)
-		return REAL(openat)(AT_FDCWD, p.s, flags, mode);
+	if (use == RT_PATH_LIVE) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(openat)(dirfd, path, flags, mode);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
+	if (use == RT_PATH_LIVE_ABS) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(openat)(AT_FDCWD, p.s, flags, mode);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = rt_real.openat(dirfd, path, flags, mode);
@@ -188,10 +212,18 @@ RT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	va_end(ap);
 	struct rt_path p;
 	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
-	if (use == RT_PATH_LIVE)
-		return REAL(openat64)(dirfd, path, flags, mode);
-	if (use == RT_PATH_LIVE_ABS)
-		return REAL(openat64)(AT_FDCWD, p.s, flags, mode);
+	if (use == RT_PATH_LIVE) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(openat64)(dirfd, path, flags, mode);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
+	if (use == RT_PATH_LIVE_ABS) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL(openat64)(AT_FDCWD, p.s, flags, mode);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = rt_real.openat64(dirfd, path, flags, mode);
@@ -206,10 +238,18 @@ RT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	struct rt_path p;
 	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
-	if (use == RT_PATH_LIVE)
-		return REAL_SYM(real___openat_2, "__openat_2")(dirfd, path, flags);
-	if (use == RT_PATH_LIVE_ABS)
-		return REAL_SYM(real___openat_2, "__openat_2")(AT_FDCWD, p.s, flags);
+	if (use == RT_PATH_LIVE) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL_SYM(real___openat_2, "__openat_2")(dirfd, path, flags);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
+	if (use == RT_PATH_LIVE_ABS) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL_SYM(real___openat_2, "__openat_2")(AT_FDCWD, p.s, flags);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = REAL_SYM(real___openat_2, "__openat_2")(dirfd, path, flags);
@@ -221,10 +261,18 @@ RT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	struct rt_path p;
 	enum rt_path_use use = rt_active(RT_FILE) ? rt_path_resolve(dirfd, path, &p) : RT_PATH_LIVE;
-	if (use == RT_PATH_LIVE)
-		return REAL_SYM(real___openat64_2, "__openat64_2")(dirfd, path, flags);
-	if (use == RT_PATH_LIVE_ABS)
-		return REAL_SYM(real___openat64_2, "__openat64_2")(AT_FDCWD, p.s, flags);
+	if (use == RT_PATH_LIVE) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL_SYM(real___openat64_2, "__openat64_2")(dirfd, path, flags);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
+	if (use == RT_PATH_LIVE_ABS) {
+		struct rt_fdnum o;
+		rt_fdnum_begin(&o, RT_FDNUM_OPEN, -1, -1);
+		int r = REAL_SYM(real___openat64_2, "__openat64_2")(AT_FDCWD, p.s, flags);
+		return (int)rt_fdnum_end(&o, r, errno);
+	}
 	if (rt_replaying())
 		return open_replay(&p, flags);
 	int r = REAL_SYM(real___openat64_2, "__openat64_2")(dirfd, path, flags);
@@ -245,14 +293,18 @@ static void refuse_ours(int fd)
 RT_EXPORT int close(int fd)
 {
 	unsigned f = rt_fd_get(fd);
-	if (!f || !rt_active(RT_FD))
+	if (!rt_active(RT_FD))
 		return REAL(close)(fd);
 	if (f & RT_FD_OURS) {
 		refuse_ours(fd);
 		return 0;
 	}
-	rt_fd_set(fd, 0);
-	return REAL(close)(fd);
+	struct rt_fdnum o;
+	rt_fdnum_begin(&o, RT_FDNUM_CLOSE, fd, -1);
+	if (f)
+		rt_fd_set(fd, 0);
+	int r = REAL(close)(fd);
+	return (int)rt_fdnum_end(&o, r, errno);
 }
 
 /* A duplicate is the same open file: it inherits what retrace knows of the original. */
@@ -271,7 +323,10 @@ RT_EXPORT int dup(int oldfd)
 {
 	if (!rt_active(RT_FD))
 		return REAL(dup)(oldfd);
-	return rt_fd_dup_done(oldfd, REAL(dup)(oldfd));
+	struct rt_fdnum o;
+	rt_fdnum_begin(&o, RT_FDNUM_DUP, oldfd, -1);
+	int r = REAL(dup)(oldfd);
+	return rt_fd_dup_done(oldfd, (int)rt_fdnum_end(&o, r, errno));
 }
 
 RT_EXPORT int dup2(int oldfd, int newfd)
@@ -283,7 +338,10 @@ RT_EXPORT int dup2(int oldfd, int newfd)
 		errno = EBUSY;
 		return -1;
 	}
-	return rt_fd_dup_done(oldfd, REAL(dup2)(oldfd, newfd));
+	struct rt_fdnum o;
+	rt_fdnum_begin(&o, RT_FDNUM_DUP2, oldfd, newfd);
+	int r = REAL(dup2)(oldfd, newfd);
+	return rt_fd_dup_done(oldfd, (int)rt_fdnum_end(&o, r, errno));
 }
 
 RT_EXPORT int dup3(int oldfd, int newfd, int flags)
@@ -295,7 +353,10 @@ RT_EXPORT int dup3(int oldfd, int newfd, int flags)
 		errno = EBUSY;
 		return -1;
 	}
-	return rt_fd_dup_done(oldfd, REAL(dup3)(oldfd, newfd, flags));
+	struct rt_fdnum o;
+	rt_fdnum_begin(&o, RT_FDNUM_DUP2, oldfd, newfd);
+	int r = REAL(dup3)(oldfd, newfd, flags);
+	return rt_fd_dup_done(oldfd, (int)rt_fdnum_end(&o, r, errno));
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_PYHOOKS_ABI 2
+#define RT_PYHOOKS_ABI 3
 #define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
 
 /* Set in a location id returned by location(): the id was handed out just now, for the first
@@ -58,6 +58,19 @@ struct rt_pystack_node {
 	uint32_t location;
 };
 
+/* CPython's GIL, for the schedule of threads (interpose/gil.c): where its mutexes, condition
+ * variables and flags are.  The GIL's own pthread calls are recognised by these addresses; the
+ * two request words are how a forced switch is asked for (CPython's eval loop reads them at its
+ * eval-breaker checks).  `layout` names the interpreter version and the offsets these come from:
+ * the header keeps it, and a multi-threaded replay refuses an interpreter whose layout differs. */
+struct rt_pygil {
+	const void *mutex, *cond, *switch_mutex, *switch_cond; /* in _PyRuntime.ceval.gil */
+	const int *locked;    /* gil.locked: 1 while a thread holds the GIL, -1 before it exists */
+	int *drop_request;    /* the main interpreter's ceval.gil_drop_request */
+	int *eval_breaker;    /* and its ceval.eval_breaker */
+	char layout[96];
+};
+
 struct rt_pyhooks {
 	/* filled by libretrace */
 	uint32_t abi;                /* RT_PYHOOKS_ABI: _retrace refuses (returns -1) another */
@@ -79,6 +92,29 @@ struct rt_pyhooks {
 	uint32_t (*stack)(struct rt_pyloc_thread *thread);
 	/* What a node of the thread stands for (NULL for an unknown id). */
 	const struct rt_pystack_node *(*node)(const struct rt_pyloc_thread *thread, uint32_t id);
+
+	/* ---- threads (pyhooks/threads.c) ---- */
+	/* The GIL's addresses and layout; the request words only once the main interpreter exists
+	 * (NULL before).  Callable before Python starts. */
+	void (*gil)(struct rt_pygil *out);
+	/* With Python running: 1 when the GIL's words hold values that fit the running interpreter
+	 * (its switch interval, a locked flag of 0 or 1, the holder when the caller holds it), so
+	 * the layout is not misread; 0 otherwise. */
+	int (*gil_check)(void);
+	/* 1 when the calling thread holds the GIL. */
+	int (*holds_gil)(void);
+	/* With Python running and the GIL held: from now on call on_frame() at every Python frame
+	 * entry of every thread (a PEP 523 frame-evaluation function, chained to any already set).
+	 * 0 when installed (or already), -1 when Python is not running. */
+	int (*count_frames)(void (*on_frame)(void));
+	/* A fingerprint of where the calling thread's innermost Python frame is and of its state:
+	 * the code object and instruction, its local variables (numbers by value, containers by
+	 * identity and length, other objects by identity) and the version tags of its globals and
+	 * builtins.  Reads only; 0 when the thread has no Python frame. */
+	uint64_t (*fingerprint)(void);
+	/* When the calling thread is in threading.Thread.start: that thread's name, UTF-8, into
+	 * buf; its length (0: not there, or no name).  Reads only, allocates nothing. */
+	size_t (*thread_name)(char *buf, size_t n);
 };
 
 typedef int (*rt_pyhooks_register_fn)(struct rt_pyhooks *hooks);

@@ -65,7 +65,8 @@ void rt_pyhooks_load(int off)
 	rt_pyhooks_register_fn reg = so ? (rt_pyhooks_register_fn)dlsym(so, RT_PYHOOKS_REGISTER) : NULL;
 	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
 	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback ||
-	    !hooks.stack || !hooks.node) {
+	    !hooks.stack || !hooks.node || !hooks.gil || !hooks.gil_check || !hooks.holds_gil ||
+	    !hooks.count_frames || !hooks.fingerprint || !hooks.thread_name) {
 		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
 		       so ? "not the _retrace of this libretrace" : dlerror());
 		return;
@@ -140,10 +141,10 @@ static void rt_pyloc_format(char *buf, size_t n, uint32_t line, const uint8_t *t
 		snprintf(buf + k, n - (size_t)k, " (instruction %d)", offset);
 }
 
-void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset)
+static void rt_pyloc_describe_live_of(const struct rt_thread *t, char *buf, size_t n, uint32_t id,
+				      int with_offset)
 {
-	const struct rt_pyloc_def *d = rt_py.definition && id ? rt_py.definition(&rt_self.pyloc, id)
-							     : NULL;
+	const struct rt_pyloc_def *d = rt_py.definition && id ? rt_py.definition(&t->pyloc, id) : NULL;
 	if (d)
 		rt_pyloc_format(buf, n, d->line, (const uint8_t *)d->text, d->text_len,
 				with_offset ? (int)d->offset : -1);
@@ -151,14 +152,35 @@ void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset)
 		snprintf(buf, n, "%s", id ? "an unknown place" : "no Python frame");
 }
 
-void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset)
+static void rt_pyloc_describe_recorded_of(const struct rt_thread *t, char *buf, size_t n,
+					  uint32_t id, int with_offset)
 {
 	const struct rt_recorded_def *r =
-		id < rt_self.pyloc_recorded_cap ? &rt_self.pyloc_recorded[id] : NULL;
+		id < t->pyloc_recorded_cap ? &t->pyloc_recorded[id] : NULL;
 	if (id && r && r->text)
 		rt_pyloc_format(buf, n, r->line, r->text, r->text_len, with_offset ? (int)r->offset : -1);
 	else
 		snprintf(buf, n, "%s", id ? "an unknown place" : "no Python frame");
+}
+
+void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset)
+{
+	rt_pyloc_describe_live_of(&rt_self, buf, n, id, with_offset);
+}
+
+void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset)
+{
+	rt_pyloc_describe_recorded_of(&rt_self, buf, n, id, with_offset);
+}
+
+void rt_pyloc_describe_of(const struct rt_thread *t, char *buf, size_t n, uint32_t id, int recorded)
+{
+	if (!t)
+		snprintf(buf, n, "%s", id ? "an unknown place" : "no Python frame");
+	else if (recorded)
+		rt_pyloc_describe_recorded_of(t, buf, n, id, 0);
+	else
+		rt_pyloc_describe_live_of(t, buf, n, id, 0);
 }
 
 int rt_pyloc_same_definition(uint32_t id)

@@ -13,6 +13,7 @@
 #define RETRACE_INTERPOSE_RT_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -23,6 +24,7 @@
 
 #define RT_EXPORT __attribute__((visibility("default")))
 #define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RT_LIKELY(x) __builtin_expect(!!(x), 1)
 
 /* Fixed addresses of retrace's own memory: 62 TiB and 63 TiB, far below where the kernel places
  * mmaps without ASLR (just under 128 TiB) and far above the heap and ASan's shadow. */
@@ -43,17 +45,35 @@ enum rt_family {
 	RT_NET = 1u << 6,  /* sockets, pipes, readiness (net.c, poll.c) */
 	RT_DNS = 1u << 7,  /* name resolution (dns.c) */
 	RT_FILE = 1u << 8, /* files by path (path.c decides; io.c, stat.c, file.c, filefd.c, dir.c) */
-	RT_ALL = (1u << 9) - 1,
+	RT_THREAD = 1u << 9, /* threads and semaphores (thread.c, sync.c) */
+	RT_ALL = (1u << 10) - 1,
 };
 
 enum rt_mode { RT_MODE_OFF, RT_MODE_RECORD, RT_MODE_REPLAY };
 
+struct rt_sched_entry;
+
+/* gil.c's view of a thread and CPython's GIL */
+enum rt_gil_state { RT_GIL_NONE, RT_GIL_TAKING, RT_GIL_HELD };
+
 struct rt_thread {
 	int inside;      /* >0 while retrace's own code runs on this thread: calls pass through */
-	uint32_t tid;    /* logical thread id, 0 until the thread's first event */
+	uint32_t tid;    /* logical thread id: 1 the main thread, then creation order (thread.c) */
 	struct trace_chunk chunk;   /* record: this thread's open chunk */
-	struct trace_cursor cursor; /* replay: this thread's position in the trace */
+	struct rt_sched_entry *me;  /* replay: this thread's events and place in the order (sched.c) */
 	struct trace_event ev;      /* replay: the event handed back last */
+	int turn_held;              /* replay, several threads: it consumed an event and the next
+				       thread's turn begins at this one's next step (sched.c) */
+	/* threads and the GIL (gil.c) */
+	uint64_t frames;            /* Python frame entries since a second thread started */
+	uint64_t yield_due;         /* replay: the frame count at which the next event, a YIELD at
+				       a frame entry or an approximate one, is due; 0: none */
+	uint8_t gil;                /* enum rt_gil_state */
+	uint8_t gil_taken;          /* inside take_gil: the GIL is this thread's now */
+	uint8_t yield_pending;      /* record: logged an exact YIELD; its drop has not come yet */
+	uint8_t probing;            /* replay: every eval-breaker check asks for a drop, to find an
+				       approximate switch (gil.c) */
+	uint8_t probe_drop;         /* replay: the drop under way is such a probe, not a switch */
 	/* replay: the call as the program is making it, set by wrappers whose key arguments the
 	 * trace holds only as a hash (dns.c), so a divergence can show what was asked; else NULL */
 	const struct trace_event *asked;
@@ -85,9 +105,14 @@ static inline int rt_replaying(void)
 
 /* ---- events (core.c) ---------------------------------------------------------------------- */
 
-/* Record one event; fills seq and tid.  Never fails visibly: if the trace cannot grow, recording
- * stops with a message and the program goes on. */
+/* Record one event; fills seq, tid and location.  Never fails visibly: if the trace cannot grow,
+ * recording stops with a message and the program goes on. */
 void rt_record(struct trace_event *ev);
+/* The same in two halves, for a call whose place in the global order must be taken before the
+ * call is made (pthread_create: the new thread's events come after it): begin fills location,
+ * tid and seq (and logs location definitions); append writes the event. */
+void rt_record_begin(struct trace_event *ev);
+void rt_record_append(struct trace_event *ev);
 
 /* Record an event that has only call, arg0, result and value (clocks, ids): the hot path. */
 void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value);
@@ -104,6 +129,22 @@ static inline size_t rt_copy_out(void *dst, size_t room, const struct trace_even
 	__builtin_memcpy(dst, ev->data, n);
 	return n;
 }
+
+/* Replay: take in the thread's next events up to the next one that is not a definition, and
+ * wait for its turn without consuming it; it must be `call` (else the divergence is reported).
+ * For a step that must not begin before its turn (taking the GIL). */
+void rt_replay_await(struct rt_thread *t, uint32_t call);
+
+/* Replay reports: only the first divergence is reported, by one thread; every report begins
+ * here (a second thread that gets here waits for the process to end).  The tail is the C stack,
+ * the likely cause and the JSON report. */
+void rt_report_begin(void);
+void rt_report_end(void); /* --keep-going's one-line reports, which return */
+void rt_report_tail(const struct trace_event *ev, const char *actual, const char *why);
+/* Replay: the recorded process exited (the trace has a trailer), not killed. */
+int rt_recording_exited(void);
+/* Replay: the header's threads_layout. */
+const char *rt_recorded_threads_layout(void);
 
 /* Replay: a divergence on something other than the call and its arguments (e.g. written bytes). */
 __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, const char *what);
@@ -139,6 +180,88 @@ extern int rt_status_fd;
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
 
+/* ---- threads and their schedule (thread.c, sched.c, gil.c, sync.c) ------------------------ */
+
+/* Set when the second thread is created, at the same point of the program in record and replay,
+ * and never cleared: from then on GIL takes, forced switches and semaphores are events, and
+ * replay lets each thread make its next event only when the global order reaches it.  Until
+ * then none of this costs more than reading this word. */
+extern int rt_mt;
+static inline int rt_threaded(void)
+{
+	return __atomic_load_n(&rt_mt, __ATOMIC_RELAXED);
+}
+
+/* thread.c: a thread takes its logical id (the main thread 1 at start, a created one the id
+ * its creator gave it); rt_thread_new_id hands out the next (creation order, or the first event
+ * of a thread retrace did not see created). */
+void rt_thread_attach(struct rt_thread *t, uint32_t tid);
+uint32_t rt_thread_new_id(void);
+/* The number of logical threads so far (ids handed out). */
+uint32_t rt_threads_count(void);
+
+/* sched.c (replay).  rt_sched_init reads every thread's first event at start. */
+void rt_sched_init(const struct trace_reader *r);
+/* The thread (its tid set) takes its entry: its events, found by id (an id without events
+ * gets an empty one). */
+void rt_sched_attach(struct rt_thread *t);
+/* Consume the thread's next event into t->ev, waiting for its turn when several threads run;
+ * trace_cursor_next's result (0: the thread's recording ends here; -1 with err: damaged). */
+int rt_sched_next(struct rt_thread *t, struct trace_error *err);
+/* Wait for the turn of the thread's next event without consuming it (rt_replay_await). */
+void rt_sched_await_turn(struct rt_thread *t);
+/* The thread's next event without consuming it (NULL at the end). */
+const struct trace_event *rt_sched_peek(const struct rt_thread *t);
+/* The same past the definitions before it (PY_LOCATION, PY_FRAME, PY_STACK), into out; 0 when
+ * there is none. */
+int rt_sched_peek_event(const struct rt_thread *t, struct trace_event *out);
+/* The turn a thread holds since its last event passes on (it is about to block, or leaves). */
+void rt_sched_release(struct rt_thread *t);
+/* Multi-threaded replay begins (the first THREAD_CREATE): the order is enforced from now. */
+void rt_sched_start(void);
+/* A created thread is given the Python name its creator recorded (reports, retrace-dump). */
+void rt_sched_name(uint32_t tid, const uint8_t *name, size_t n);
+/* The thread's recording has ended (no event left) and it makes a call: wait for the rest of
+ * the program (a daemon thread when the process exits), or end the replay as the recording
+ * ended; returns only for the main thread of a recording with a trailer. */
+void rt_sched_thread_ended(struct rt_thread *t, const char *what);
+/* Replay, at the process's end: wait until every thread's recorded events are consumed. */
+void rt_sched_drain(void);
+/* Replay: the thread made its THREAD_EXIT. */
+void rt_sched_exited(struct rt_thread *t);
+/* Sleep up to ns nanoseconds on a futex word while it holds val; wake one or all. */
+void rt_futex_wait(int *word, int val, int64_t ns);
+void rt_futex_wake(int *word, int all);
+/* Replay: a stalled wait (nothing happened for the stall limit): report each thread, the
+ * likely cause, and exit 90.  `waiting` is the caller's state in words ("waits for the GIL"). */
+__attribute__((noreturn)) void rt_sched_stalled(const char *waiting);
+/* Replay: has the schedule stalled?  Called by waits from time to time with the moment the
+ * caller began to wait (real CLOCK_MONOTONIC ns); reports and exits when it has. */
+void rt_sched_check_stall(int64_t began_ns, const char *waiting);
+/* Real CLOCK_MONOTONIC in ns (never recorded). */
+int64_t rt_now_ns(void);
+
+/* gil.c */
+extern int rt_yield_wanted;  /* record: a thread waits for the GIL beyond the switch interval */
+/* Record: at a call made by a thread; when a switch is wanted and the thread holds the GIL,
+ * log a YIELD and ask CPython to switch at its next eval-breaker check. */
+void rt_yield_at_call(struct rt_thread *t);
+/* Replay: perform a recorded YIELD the thread's stream says comes next (kinds 1 and 2). */
+void rt_yield_replay(struct rt_thread *t, const struct trace_event *ev);
+/* Replay: the thread's next event (peeked) is a YIELD due at a frame count: arm for it. */
+void rt_yield_expect(struct rt_thread *t, const struct trace_event *next);
+/* Multi-threaded start: find the GIL, check its layout, count frames; 0 when the schedule can
+ * be recorded and enforced, -1 (with a message) when not. */
+int rt_gil_start(void);
+/* The layout of CPython internals this process would record or replay a schedule with ("" when
+ * none: not CPython 3.11 or pyhooks off). */
+const char *rt_gil_layout(void);
+/* What a stalled thread's GIL state is, for reports. */
+const char *rt_gil_describe(const struct rt_thread *t);
+/* The GIL's condition variable, whose timed wait is gil.c's (sync.c asks). */
+int rt_is_gil_cond(const pthread_cond_t *c);
+int rt_gil_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs);
+
 /* ---- Python locations (pyloc.c) ----------------------------------------------------------- */
 
 struct rt_recorded_def;
@@ -164,6 +287,8 @@ void rt_pyloc_note_recorded(const struct trace_event *ev);
 /* "app.py:12 in main" for a live or a recorded id; with_offset adds " (instruction N)". */
 void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset);
 void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset);
+/* The same for another thread (reports about every thread); t NULL: "no Python frame". */
+void rt_pyloc_describe_of(const struct rt_thread *t, char *buf, size_t n, uint32_t id, int recorded);
 /* Replay: the live definition of id is the recorded one (file, function, line, offset). */
 int rt_pyloc_same_definition(uint32_t id);
 /* The calling thread's Python traceback on stderr, most recent call last. */
@@ -268,6 +393,22 @@ const char *rt_fd_path(int fd);
 /* After a successful dup (newfd >= 0): newfd inherits oldfd's flags and path.  Returns newfd. */
 int rt_fd_dup_done(int oldfd, int newfd);
 void rt_fd_set_path(int fd, const char *path);
+
+/* While several threads run, a real call that takes or gives back an fd number outside the
+ * other events (a live open, close, dup, a directory stream) is an FD_NUMBER event made in the
+ * recorded order: begin before the real call, end after it with its result, which end returns
+ * (replay: at the recorded number).  Inactive with one thread. */
+enum rt_fdnum_which {
+	RT_FDNUM_OPEN = 1, RT_FDNUM_CLOSE = 2, RT_FDNUM_DUP = 3, RT_FDNUM_DUP2 = 4,
+	RT_FDNUM_OPENDIR = 5, RT_FDNUM_CLOSEDIR = 6,
+};
+struct rt_fdnum {
+	int on, which;
+	struct trace_event ev;        /* record */
+	const struct trace_event *rec; /* replay */
+};
+void rt_fdnum_begin(struct rt_fdnum *o, int which, int fd, int newfd);
+long rt_fdnum_end(struct rt_fdnum *o, long r, int err);
 
 /* ---- paths and the files policy (path.c) -------------------------------------------------- */
 

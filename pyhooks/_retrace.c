@@ -12,18 +12,15 @@
  * allocates from the program's heap (the layout rule, DESIGN.md §4) — not even
  * PyUnicode_AsUTF8's cache: strings are encoded here from their data.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "pyhooks_internal.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
 
-#include "internal/pycore_frame.h"
 #include "internal/pycore_runtime.h"
-#include "pyhooks.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define NAME_MAX_BYTES 1024 /* longer file and function names are cut */
 
 /* ---- the calling thread's frames ------------------------------------------------------------ */
@@ -64,7 +61,7 @@ static inline _PyInterpreterFrame *complete_frame(_PyInterpreterFrame *f)
 	return f;
 }
 
-static inline _PyInterpreterFrame *innermost_frame(void)
+_PyInterpreterFrame *pyhooks_innermost_frame(void)
 {
 	struct rt_pyloc_thread scratch = { 0 };
 	PyThreadState *ts = this_thread_state_tss(&scratch);
@@ -78,7 +75,7 @@ static inline _PyInterpreterFrame *innermost_frame(void)
 /* A str's text as UTF-8 into out (at most room bytes); returns the length.  Surrogates from
  * surrogateescape (undecodable file name bytes) become those bytes again, as os.fsencode does;
  * other lone surrogates become '?'.  Not a ready str: "?". */
-static size_t utf8_of(PyObject *s, char *out, size_t room)
+size_t pyhooks_utf8_of(PyObject *s, char *out, size_t room)
 {
 	if (!s || !PyUnicode_Check(s) || !PyUnicode_IS_READY(s)) {
 		if (room)
@@ -231,8 +228,8 @@ static uint32_t define(struct table *t, _PyInterpreterFrame *f, int lasti)
 	if (t->defs_used + 1 >= t->defs_cap && defs_grow(t) < 0)
 		return 0;
 	char file[NAME_MAX_BYTES], func[NAME_MAX_BYTES];
-	size_t nfile = utf8_of(f->f_code->co_filename, file, sizeof file);
-	size_t nfunc = utf8_of(f->f_code->co_qualname, func, sizeof func);
+	size_t nfile = pyhooks_utf8_of(f->f_code->co_filename, file, sizeof file);
+	size_t nfunc = pyhooks_utf8_of(f->f_code->co_qualname, func, sizeof func);
 	char *text = hooks->alloc(nfile + 1 + nfunc);
 	if (!text)
 		return 0;
@@ -459,7 +456,7 @@ static size_t pyloc_traceback(char *buf, size_t n)
 {
 	_PyInterpreterFrame *stack[TRACEBACK_FRAMES];
 	size_t depth = 0, skipped = 0;
-	for (_PyInterpreterFrame *f = innermost_frame(); f; f = complete_frame(f->previous)) {
+	for (_PyInterpreterFrame *f = pyhooks_innermost_frame(); f; f = complete_frame(f->previous)) {
 		if (depth < TRACEBACK_FRAMES)
 			stack[depth++] = f;
 		else
@@ -473,8 +470,8 @@ static size_t pyloc_traceback(char *buf, size_t n)
 		len += (size_t)snprintf(buf, n, "  ... %zu outer frames not shown\n", skipped);
 	while (depth-- && len < n) {
 		char file[NAME_MAX_BYTES + 1], func[NAME_MAX_BYTES + 1];
-		file[utf8_of(stack[depth]->f_code->co_filename, file, NAME_MAX_BYTES)] = 0;
-		func[utf8_of(stack[depth]->f_code->co_qualname, func, NAME_MAX_BYTES)] = 0;
+		file[pyhooks_utf8_of(stack[depth]->f_code->co_filename, file, NAME_MAX_BYTES)] = 0;
+		func[pyhooks_utf8_of(stack[depth]->f_code->co_qualname, func, NAME_MAX_BYTES)] = 0;
 		len += (size_t)snprintf(buf + len, n - len, "  File \"%s\", line %d, in %s\n", file,
 					frame_line(stack[depth]), func);
 	}
@@ -499,6 +496,7 @@ EXPORT int retrace_pyhooks_register(struct rt_pyhooks *h)
 	h->traceback = pyloc_traceback;
 	h->stack = pystack_stack;
 	h->node = pystack_node;
+	pyhooks_threads_register(h);
 	return 0;
 }
 

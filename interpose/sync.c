@@ -1,0 +1,173 @@
+/* sync.c — waiting for other threads: semaphores (sem_trywait, sem_wait, sem_post,
+ * sem_timedwait, sem_clockwait) and pthread_cond_timedwait.
+ *
+ * CPython 3.11's locks are semaphores: an acquire tries with the GIL held (sem_trywait), then
+ * waits with it released (sem_wait, or sem_clockwait with a timeout); Condition, Event, Queue,
+ * Barrier and concurrent.futures are built on them.  While several threads run, every
+ * semaphore operation is an event, and replay returns the recorded result in the recorded order
+ * without touching the semaphore: a waiter woken outside the GIL cannot win a lock the
+ * recording gave to another thread, and a wait that timed out when recorded times out at once.
+ *
+ * A timed wait's deadline was computed from a replayed clock and means nothing to the real
+ * one.  With one thread (a semaphore another process posts, a signal handler), a wait that was
+ * woken when recorded waits for real on replay, its deadline moved onto the real clock, so it
+ * neither hangs nor spins.  The GIL's own timed wait is gil.c's.
+ */
+#include <string.h>
+
+#include "rt.h"
+
+#define NS 1000000000LL
+/* How much longer than recorded a woken wait may take on replay before it is a divergence. */
+#define WAIT_SLACK_NS (10 * NS)
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * NS + ts->tv_nsec;
+}
+
+/* The clock a deadline was computed from, when the wait does not say: the replayed clock whose
+ * last value is nearest to it (realtime and monotonic values are decades apart). */
+static clockid_t deadline_clock(const struct timespec *abs)
+{
+	int64_t t = ts_ns(abs);
+	int64_t dr = t - rt_replayed_clock(CLOCK_REALTIME);
+	int64_t dm = t - rt_replayed_clock(CLOCK_MONOTONIC);
+	return (dr < 0 ? -dr : dr) <= (dm < 0 ? -dm : dm) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+}
+
+/* A replayed deadline moved onto the real clock, plus slack: the wait was woken when recorded,
+ * so on replay it should be woken too, and if it is not, it must not hang forever. */
+static struct timespec real_deadline(clockid_t clk, const struct timespec *abs)
+{
+	int64_t left = ts_ns(abs) - rt_replayed_clock(clk);
+	if (left < 0)
+		left = 0;
+	if (left > 60 * NS)
+		left = 60 * NS;
+	struct timespec now, out;
+	rt_real.clock_gettime(clk, &now);
+	int64_t t = ts_ns(&now) + left + WAIT_SLACK_NS;
+	out.tv_sec = t / NS;
+	out.tv_nsec = t % NS;
+	return out;
+}
+
+RT_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict cond, pthread_mutex_t *restrict mutex,
+				     const struct timespec *restrict abs)
+{
+	if (rt_is_gil_cond(cond))
+		return rt_gil_cond_timedwait(cond, mutex, abs);
+	if (!rt_active(RT_SLEEP))
+		return REAL(pthread_cond_timedwait)(cond, mutex, abs);
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_COND_TIMEDWAIT, 0, 0, 0);
+		if (ev->result != 0)
+			return (int)ev->result; /* timed out (or failed) when recorded: at once now */
+		rt_sched_release(&rt_self); /* whoever wakes it may need the turn */
+		struct timespec dl = real_deadline(deadline_clock(abs), abs);
+		int r = rt_real.pthread_cond_timedwait(cond, mutex, &dl);
+		if (r == ETIMEDOUT)
+			rt_diverge(ev, "a condition wait that was woken when recorded timed out on replay");
+		return r;
+	}
+	int r = rt_real.pthread_cond_timedwait(cond, mutex, abs);
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_COND_TIMEDWAIT, .result = r };
+	rt_record(&ev);
+	return r;
+}
+
+/* ---- semaphores ----------------------------------------------------------------------------- */
+
+/* The semaphore operations that are events while several threads run; with one thread only
+ * the timed waits are (their outcome is the clock's). */
+static inline int sem_recorded(uint32_t call)
+{
+	int timed = call == RETRACE__CALL__CALL_SEM_TIMEDWAIT || call == RETRACE__CALL__CALL_SEM_CLOCKWAIT;
+	return (timed || rt_threaded()) && rt_active(RT_THREAD);
+}
+
+static int sem_replay(uint32_t call, clockid_t clk, sem_t *sem, const struct timespec *abs)
+{
+	const struct trace_event *ev =
+		rt_replay_next(call, call == RETRACE__CALL__CALL_SEM_CLOCKWAIT ? clk : 0, 0, 0);
+	if (ev->result != 0) {
+		errno = ev->err;
+		return (int)ev->result;
+	}
+	if (!abs || rt_threaded())
+		return 0; /* the recorded order is the semaphore's: nothing to wait for */
+	struct timespec dl = real_deadline(clk, abs);
+	int r = rt_real.sem_clockwait(sem, clk, &dl);
+	if (r < 0 && errno == ETIMEDOUT)
+		rt_diverge(ev, "a semaphore wait that succeeded when recorded timed out on replay");
+	return r;
+}
+
+static void sem_record(uint32_t call, clockid_t clk, const sem_t *sem, int r, int e)
+{
+	struct trace_event ev = {
+		.call = call, .arg0 = call == RETRACE__CALL__CALL_SEM_CLOCKWAIT ? clk : 0,
+		.result = r, .err = r ? e : 0, .value = (int64_t)(uintptr_t)sem,
+	};
+	rt_record(&ev);
+	errno = e;
+}
+
+RT_EXPORT int sem_trywait(sem_t *sem)
+{
+	static int (*real)(sem_t *);
+	if (!sem_recorded(RETRACE__CALL__CALL_SEM_TRYWAIT))
+		return REAL_SYM(real, "sem_trywait")(sem);
+	if (rt_replaying())
+		return sem_replay(RETRACE__CALL__CALL_SEM_TRYWAIT, 0, sem, NULL);
+	int r = REAL_SYM(real, "sem_trywait")(sem);
+	sem_record(RETRACE__CALL__CALL_SEM_TRYWAIT, 0, sem, r, errno);
+	return r;
+}
+
+RT_EXPORT int sem_wait(sem_t *sem)
+{
+	static int (*real)(sem_t *);
+	if (!sem_recorded(RETRACE__CALL__CALL_SEM_WAIT))
+		return REAL_SYM(real, "sem_wait")(sem);
+	if (rt_replaying())
+		return sem_replay(RETRACE__CALL__CALL_SEM_WAIT, 0, sem, NULL);
+	int r = REAL_SYM(real, "sem_wait")(sem);
+	sem_record(RETRACE__CALL__CALL_SEM_WAIT, 0, sem, r, errno);
+	return r;
+}
+
+RT_EXPORT int sem_post(sem_t *sem)
+{
+	static int (*real)(sem_t *);
+	if (!sem_recorded(RETRACE__CALL__CALL_SEM_POST))
+		return REAL_SYM(real, "sem_post")(sem);
+	if (rt_replaying())
+		return sem_replay(RETRACE__CALL__CALL_SEM_POST, 0, sem, NULL);
+	int r = REAL_SYM(real, "sem_post")(sem);
+	sem_record(RETRACE__CALL__CALL_SEM_POST, 0, sem, r, errno);
+	return r;
+}
+
+RT_EXPORT int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abs)
+{
+	if (!sem_recorded(RETRACE__CALL__CALL_SEM_TIMEDWAIT))
+		return REAL(sem_timedwait)(sem, abs);
+	if (rt_replaying())
+		return sem_replay(RETRACE__CALL__CALL_SEM_TIMEDWAIT, CLOCK_REALTIME, sem, abs);
+	int r = rt_real.sem_timedwait(sem, abs);
+	sem_record(RETRACE__CALL__CALL_SEM_TIMEDWAIT, CLOCK_REALTIME, sem, r, errno);
+	return r;
+}
+
+RT_EXPORT int sem_clockwait(sem_t *restrict sem, clockid_t clk, const struct timespec *restrict abs)
+{
+	if (!sem_recorded(RETRACE__CALL__CALL_SEM_CLOCKWAIT))
+		return REAL(sem_clockwait)(sem, clk, abs);
+	if (rt_replaying())
+		return sem_replay(RETRACE__CALL__CALL_SEM_CLOCKWAIT, clk, sem, abs);
+	int r = rt_real.sem_clockwait(sem, clk, abs);
+	sem_record(RETRACE__CALL__CALL_SEM_CLOCKWAIT, clk, sem, r, errno);
+	return r;
+}

@@ -1,0 +1,240 @@
+/* threads.c — the CPython side of the schedule of threads: where the GIL is, counting Python
+ * frame entries, fingerprints of a frame's state, and Python thread names.
+ *
+ * libretrace orders threads by the GIL (interpose/gil.c): it recognises the GIL's pthread calls
+ * by the addresses found here, asks for forced switches through the eval-breaker words, and
+ * counts frame entries as points where a switch can be asked for and found again on replay.
+ * Everything here reads the interpreter and never allocates from the program's heap, so the
+ * process is laid out the same in record and replay.
+ */
+#include "pyhooks_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "internal/pycore_code.h"
+#include "internal/pycore_dict.h"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_object.h"
+#include "internal/pycore_runtime.h"
+
+/* ---- the GIL ---------------------------------------------------------------------------------- */
+
+static void gil_addresses(struct rt_pygil *out)
+{
+	struct _gil_runtime_state *g = &_PyRuntime.ceval.gil;
+	PyInterpreterState *main = _PyRuntime.interpreters.main;
+	memset(out, 0, sizeof *out);
+	out->mutex = &g->mutex;
+	out->cond = &g->cond;
+	out->switch_mutex = &g->switch_mutex;
+	out->switch_cond = &g->switch_cond;
+	out->locked = (const int *)&g->locked;
+	if (main) {
+		out->drop_request = (int *)&main->ceval.gil_drop_request;
+		out->eval_breaker = (int *)&main->ceval.eval_breaker;
+	}
+	/* What a replay must find the same: the version these offsets were read from and the
+	 * offsets themselves (3.11 patch releases keep them; a build that moved them is refused). */
+	snprintf(out->layout, sizeof out->layout, "%.4s gil %zu/%zu/%zu/%zu/%zu ceval %zu/%zu",
+		 PY_VERSION, offsetof(_PyRuntimeState, ceval.gil.locked),
+		 offsetof(_PyRuntimeState, ceval.gil.cond), offsetof(_PyRuntimeState, ceval.gil.mutex),
+		 offsetof(_PyRuntimeState, ceval.gil.switch_cond),
+		 offsetof(_PyRuntimeState, ceval.gil.switch_mutex),
+		 offsetof(PyInterpreterState, ceval.eval_breaker),
+		 offsetof(PyInterpreterState, ceval.gil_drop_request));
+}
+
+static PyThreadState *this_thread_state(void)
+{
+	Py_tss_t *key = &_PyRuntime.gilstate.autoTSSkey;
+	return key->_is_initialized ? pthread_getspecific(key->_key) : NULL;
+}
+
+static int holds_gil(void)
+{
+	struct _gil_runtime_state *g = &_PyRuntime.ceval.gil;
+	PyThreadState *ts = this_thread_state();
+	return ts && _Py_atomic_load_relaxed(&g->locked) == 1 &&
+	       (PyThreadState *)_Py_atomic_load_relaxed(&g->last_holder) == ts;
+}
+
+static int gil_check(void)
+{
+	struct _gil_runtime_state *g = &_PyRuntime.ceval.gil;
+	int locked = _Py_atomic_load_relaxed(&g->locked);
+	if (!Py_IsInitialized() || !_PyRuntime.interpreters.main || (locked != 0 && locked != 1) ||
+	    g->interval != _PyEval_GetSwitchInterval())
+		return 0;
+	/* the exported API's answer, from other fields, must agree with ours */
+	return !PyGILState_Check() || holds_gil();
+}
+
+/* ---- counting frame entries ------------------------------------------------------------------- */
+
+static void (*on_frame)(void);
+static _PyFrameEvalFunction chained; /* a frame-evaluation function set before ours, if any */
+
+/* Every Python frame entry (calls, generator resumptions, module and class bodies) of every
+ * thread comes here once the second thread exists: libretrace counts them per thread. */
+static PyObject *count_frame(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag)
+{
+	on_frame();
+	return chained ? chained(ts, frame, throwflag) : _PyEval_EvalFrameDefault(ts, frame, throwflag);
+}
+
+static int count_frames(void (*cb)(void))
+{
+	PyInterpreterState *main = _PyRuntime.interpreters.main;
+	if (!Py_IsInitialized() || !main)
+		return -1;
+	if (on_frame)
+		return 0;
+	on_frame = cb;
+	_PyFrameEvalFunction prev = _PyInterpreterState_GetEvalFrameFunc(main);
+	chained = prev == _PyEval_EvalFrameDefault ? NULL : prev;
+	_PyInterpreterState_SetEvalFrameFunc(main, count_frame);
+	return 0;
+}
+
+/* ---- fingerprints ----------------------------------------------------------------------------- */
+
+static inline uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
+}
+
+/* One value: what distinguishes two turns of a loop that changes it.  Addresses are the same in
+ * record and replay (the layout rule), so identity is a fair part of it. */
+static uint64_t value_print(PyObject *o)
+{
+	if (!o)
+		return 0;
+	PyTypeObject *t = Py_TYPE(o);
+	if (t == &PyLong_Type) {
+		Py_ssize_t size = Py_SIZE(o), n = size < 0 ? -size : size;
+		uint64_t h = (uint64_t)size;
+		for (Py_ssize_t i = 0; i < n && i < 4; i++)
+			h = mix(h, ((PyLongObject *)o)->ob_digit[i]);
+		return h;
+	}
+	if (t == &PyFloat_Type) {
+		uint64_t bits;
+		memcpy(&bits, &((PyFloatObject *)o)->ob_fval, sizeof bits);
+		return bits;
+	}
+	uint64_t h = (uint64_t)(uintptr_t)o;
+	if (t == &PyList_Type || t == &PyTuple_Type || t == &PyByteArray_Type || t == &PyBytes_Type)
+		return mix(h, (uint64_t)Py_SIZE(o));
+	if (t == &PyDict_Type)
+		return mix(mix(h, (uint64_t)((PyDictObject *)o)->ma_used), ((PyDictObject *)o)->ma_version_tag);
+	if (t == &PySet_Type || t == &PyFrozenSet_Type)
+		return mix(h, (uint64_t)((PySetObject *)o)->used);
+	return h;
+}
+
+static uint64_t fingerprint(void)
+{
+	_PyInterpreterFrame *f = pyhooks_innermost_frame();
+	if (!f)
+		return 0;
+	PyCodeObject *co = f->f_code;
+	uint64_t h = mix((uint64_t)(uintptr_t)co, (uint64_t)_PyInterpreterFrame_LASTI(f));
+	for (int i = 0; i < co->co_nlocalsplus; i++) {
+		PyObject *v = f->localsplus[i];
+		_PyLocals_Kind kind = _PyLocals_GetKind(co->co_localspluskinds, i);
+		if (v && (kind & (CO_FAST_CELL | CO_FAST_FREE)) && Py_TYPE(v) == &PyCell_Type)
+			v = PyCell_GET(v);
+		h = mix(h, value_print(v));
+	}
+	if (f->f_globals && PyDict_CheckExact(f->f_globals))
+		h = mix(h, ((PyDictObject *)f->f_globals)->ma_version_tag);
+	if (f->f_builtins && PyDict_CheckExact(f->f_builtins))
+		h = mix(h, ((PyDictObject *)f->f_builtins)->ma_version_tag);
+	if (f->f_locals && f->f_locals != f->f_globals && PyDict_CheckExact(f->f_locals))
+		h = mix(h, ((PyDictObject *)f->f_locals)->ma_version_tag);
+	return h ? h : 1;
+}
+
+/* ---- Python thread names ---------------------------------------------------------------------- */
+
+static int str_is(PyObject *s, const char *text)
+{
+	size_t n = strlen(text);
+	return s && PyUnicode_Check(s) && PyUnicode_IS_READY(s) && PyUnicode_IS_COMPACT_ASCII(s) &&
+	       (size_t)PyUnicode_GET_LENGTH(s) == n && memcmp(PyUnicode_DATA(s), text, n) == 0;
+}
+
+static int str_ends_with(PyObject *s, const char *text)
+{
+	size_t n = strlen(text);
+	if (!s || !PyUnicode_Check(s) || !PyUnicode_IS_READY(s) || !PyUnicode_IS_COMPACT_ASCII(s))
+		return 0;
+	size_t len = (size_t)PyUnicode_GET_LENGTH(s);
+	return len >= n && memcmp((const char *)PyUnicode_DATA(s) + len - n, text, n) == 0;
+}
+
+/* The value of a str key in a dict's keys (values beside them, for a split table), or NULL:
+ * read in place, with no lookup (a lookup hashes, and could run Python code). */
+static PyObject *keys_find(PyDictKeysObject *keys, PyObject **values, PyDictObject *d, const char *name)
+{
+	if (!keys)
+		return NULL;
+	for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
+		PyObject *k, *v;
+		if (DK_IS_UNICODE(keys)) {
+			PyDictUnicodeEntry *e = &DK_UNICODE_ENTRIES(keys)[i];
+			k = e->me_key;
+			v = values ? values[i] : e->me_value;
+		} else {
+			if (values)
+				return NULL;
+			PyDictKeyEntry *e = &DK_ENTRIES(keys)[i];
+			k = e->me_key;
+			v = e->me_value;
+		}
+		if (v && str_is(k, name))
+			return v;
+	}
+	(void)d;
+	return NULL;
+}
+
+/* An attribute in an instance's own dict (3.11's managed dicts: a values array beside the
+ * type's cached keys, or a dict made since), or NULL. */
+static PyObject *instance_attr(PyObject *obj, const char *name)
+{
+	PyTypeObject *tp = Py_TYPE(obj);
+	if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
+		return NULL;
+	PyDictValues *values = *_PyObject_ValuesPointer(obj);
+	if (values)
+		return keys_find(((PyHeapTypeObject *)tp)->ht_cached_keys, values->values, NULL, name);
+	PyDictObject *d = (PyDictObject *)*_PyObject_ManagedDictPointer(obj);
+	if (!d || !PyDict_CheckExact(d))
+		return NULL;
+	return keys_find(d->ma_keys, d->ma_values ? d->ma_values->values : NULL, d, name);
+}
+
+static size_t thread_name(char *buf, size_t n)
+{
+	_PyInterpreterFrame *f = pyhooks_innermost_frame();
+	if (!f || !str_is(f->f_code->co_name, "start") ||
+	    !str_ends_with(f->f_code->co_filename, "threading.py") || f->f_code->co_nlocalsplus < 1 ||
+	    !f->localsplus[0])
+		return 0;
+	PyObject *name = instance_attr(f->localsplus[0], "_name");
+	return name && PyUnicode_Check(name) ? pyhooks_utf8_of(name, buf, n) : 0;
+}
+
+void pyhooks_threads_register(struct rt_pyhooks *h)
+{
+	h->gil = gil_addresses;
+	h->gil_check = gil_check;
+	h->holds_gil = holds_gil;
+	h->count_frames = count_frames;
+	h->fingerprint = fingerprint;
+	h->thread_name = thread_name;
+}
