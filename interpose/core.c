@@ -752,14 +752,23 @@ static void rt_c_stack_print(void)
 	}
 }
 
+static int rt_report_c_stack = 1;
+
+void rt_report_without_c_stack(void)
+{
+	rt_report_c_stack = 0;
+}
+
 /* What every divergence report ends with: the likely cause, and the JSON report if asked. */
 void rt_report_tail(const struct trace_event *ev, const char *actual, const char *why)
 {
 	static char tb[16384], cause[1400], hint[1200];
 	size_t tblen = rt_pyloc_traceback_text(tb, sizeof tb);
 	rt_self.inside++; /* libunwind probes memory with pipe/write, our stat and open are real */
-	rt_c_stack_capture();
-	rt_c_stack_print();
+	if (rt_report_c_stack) {
+		rt_c_stack_capture();
+		rt_c_stack_print();
+	}
 	rt_likely_cause(ev, tb, tblen, cause, sizeof cause, hint, sizeof hint);
 	rt_msg("likely cause: %s — hint: %s", cause, hint);
 	/* one report per file: with --keep-going, the first divergence's (it names the cause) */
@@ -880,6 +889,10 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 		rt_msg("  now at %s", loc);
 		rt_pystack_print_recorded();
 		rt_pyloc_traceback();
+	}
+	if (rt_threaded()) {
+		rt_msg("  threads (the recording has %zu):", rt_reader.ntids);
+		rt_sched_report_threads();
 	}
 	rt_divergence_tail(expected, actual, why);
 }

@@ -115,6 +115,10 @@ struct rt_pyhooks {
 	/* When the calling thread is in threading.Thread.start: that thread's name, UTF-8, into
 	 * buf; its length (0: not there, or no name).  Reads only, allocates nothing. */
 	size_t (*thread_name)(char *buf, size_t n);
+	/* Where another thread's Python code is, "file:line in function", from the thread state
+	 * its rt_pyloc_thread found last; for reports only (the thread may be running: the read is
+	 * racy, made once before the process exits).  0 when it has no Python frame. */
+	size_t (*where)(const struct rt_pyloc_thread *thread, char *buf, size_t n);
 };
 
 typedef int (*rt_pyhooks_register_fn)(struct rt_pyhooks *hooks);

@@ -66,7 +66,7 @@ void rt_pyhooks_load(int off)
 	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
 	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback ||
 	    !hooks.stack || !hooks.node || !hooks.gil || !hooks.gil_check || !hooks.holds_gil ||
-	    !hooks.count_frames || !hooks.fingerprint || !hooks.thread_name) {
+	    !hooks.count_frames || !hooks.fingerprint || !hooks.thread_name || !hooks.where) {
 		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
 		       so ? "not the _retrace of this libretrace" : dlerror());
 		return;
@@ -171,6 +171,16 @@ void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset)
 void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset)
 {
 	rt_pyloc_describe_recorded_of(&rt_self, buf, n, id, with_offset);
+}
+
+void rt_pyloc_describe_def(char *buf, size_t n, const struct trace_event *def)
+{
+	rt_pyloc_format(buf, n, (uint32_t)def->arg1, def->aux, def->aux_len, -1);
+}
+
+int rt_pyloc_where(const struct rt_thread *t, char *buf, size_t n)
+{
+	return rt_py.where && t && rt_py.where(&t->pyloc, buf, n) > 0;
 }
 
 void rt_pyloc_describe_of(const struct rt_thread *t, char *buf, size_t n, uint32_t id, int recorded)

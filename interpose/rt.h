@@ -141,6 +141,8 @@ void rt_replay_await(struct rt_thread *t, uint32_t call);
 void rt_report_begin(void);
 void rt_report_end(void); /* --keep-going's one-line reports, which return */
 void rt_report_tail(const struct trace_event *ev, const char *actual, const char *why);
+/* The tail of this report leaves the C stack out (a stall: the noticing thread's is noise). */
+void rt_report_without_c_stack(void);
 /* Replay: the recorded process exited (the trace has a trailer), not killed. */
 int rt_recording_exited(void);
 /* Replay: the header's threads_layout. */
@@ -232,6 +234,8 @@ void rt_sched_exited(struct rt_thread *t);
 /* Sleep up to ns nanoseconds on a futex word while it holds val; wake one or all. */
 void rt_futex_wait(int *word, int val, int64_t ns);
 void rt_futex_wake(int *word, int all);
+/* Replay: every thread's state, for a divergence report of a multi-threaded replay. */
+void rt_sched_report_threads(void);
 /* Replay: a stalled wait (nothing happened for the stall limit): report each thread, the
  * likely cause, and exit 90.  `waiting` is the caller's state in words ("waits for the GIL"). */
 __attribute__((noreturn)) void rt_sched_stalled(const char *waiting);
@@ -289,6 +293,10 @@ void rt_pyloc_describe_live(char *buf, size_t n, uint32_t id, int with_offset);
 void rt_pyloc_describe_recorded(char *buf, size_t n, uint32_t id, int with_offset);
 /* The same for another thread (reports about every thread); t NULL: "no Python frame". */
 void rt_pyloc_describe_of(const struct rt_thread *t, char *buf, size_t n, uint32_t id, int recorded);
+/* The place a recorded PY_LOCATION event defines. */
+void rt_pyloc_describe_def(char *buf, size_t n, const struct trace_event *def);
+/* Where another thread's Python code is now (racy: reports only); 0 when unknown. */
+int rt_pyloc_where(const struct rt_thread *t, char *buf, size_t n);
 /* Replay: the live definition of id is the recorded one (file, function, line, offset). */
 int rt_pyloc_same_definition(uint32_t id);
 /* The calling thread's Python traceback on stderr, most recent call last. */

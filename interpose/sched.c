@@ -383,41 +383,76 @@ static void rt_thread_label(char *buf, size_t n, const struct rt_sched_entry *e)
 		snprintf(buf, n, "thread %u%s", e->tid, e->tid == 1 ? " (main)" : "");
 }
 
-void rt_sched_stalled(const char *waiting)
+/* The entry's next event past its definitions, and where the recording made it: from the
+ * thread's recorded definitions, or from a definition among those ahead. */
+static int rt_next_described(const struct rt_sched_entry *e, char *call, size_t cn, char *where,
+			     size_t wn)
+{
+	if (e->next_state != 1)
+		return 0;
+	struct trace_event ev = e->next, def = { 0 };
+	struct trace_cursor c = e->cursor;
+	int have_def = 0;
+	while (ev.call == RETRACE__CALL__CALL_PY_LOCATION || ev.call == RETRACE__CALL__CALL_PY_FRAME ||
+	       ev.call == RETRACE__CALL__CALL_PY_STACK) {
+		if (ev.call == RETRACE__CALL__CALL_PY_LOCATION) {
+			def = ev;
+			have_def = 1;
+		}
+		if (trace_cursor_next(&c, &ev, NULL) != 1)
+			return 0;
+	}
+	rt_describe_event(call, cn, &ev);
+	int n = snprintf(where, wn, "#%llu, %s", (unsigned long long)ev.seq, call);
+	if (n < 0 || (size_t)n >= wn)
+		return 1;
+	char loc[520];
+	if (have_def && (uint32_t)def.arg0 == ev.location)
+		rt_pyloc_describe_def(loc, sizeof loc, &def);
+	else
+		rt_pyloc_describe_of(e->thread, loc, sizeof loc, ev.location, 1);
+	snprintf(where + n, wn - (size_t)n, " at %s", loc);
+	return 1;
+}
+
+void rt_sched_report_threads(void)
+{
+	for (uint32_t i = 1; i < rt_sched_n; i++) {
+		const struct rt_sched_entry *e = &rt_sched[i];
+		char label[120], at[600] = "", next[800] = "", call[200], loc[520];
+		rt_thread_label(label, sizeof label, e);
+		int state = __atomic_load_n(&e->state, __ATOMIC_SEQ_CST);
+		if (e->thread && (state == RT_TS_WAITING || state == RT_TS_ENDED)) {
+			rt_pyloc_describe_of(e->thread, loc, sizeof loc, e->waits_loc, 0);
+			snprintf(at, sizeof at, ", at %s", loc);
+		} else if (e->thread && state == RT_TS_RUNNING && rt_pyloc_where(e->thread, loc, sizeof loc)) {
+			snprintf(at, sizeof at, ", now at %s", loc);
+		}
+		char rest[820] = "";
+		if (state != RT_TS_EXITED && rt_next_described(e, call, sizeof call, next, sizeof next))
+			snprintf(rest, sizeof rest, "; its next recorded event is %s", next);
+		rt_msg("  %s %s%s%s%s%s", label, rt_state_name(e), e->thread ? ", " : "",
+		       e->thread ? rt_gil_describe(e->thread) : "", at, rest);
+	}
+}
+
+__attribute__((noreturn)) void rt_sched_stalled(const char *waiting)
 {
 	rt_report_begin();
 	const struct rt_sched_entry *o = __atomic_load_n(&rt_turn_of, __ATOMIC_SEQ_CST);
-	char exp[200] = "", label[120];
-	if (o && o->next_state == 1)
-		rt_describe_event(exp, sizeof exp, &o->next);
-	if (o) {
+	char call[200] = "", next[800] = "", label[120] = "";
+	if (o && rt_next_described(o, call, sizeof call, next, sizeof next)) {
 		rt_thread_label(label, sizeof label, o);
 		rt_msg("replay diverged: the program left the recorded schedule: nothing happened for "
-		       "%.1f s while the recording's next event is #%llu, %s on %s",
-		       (double)rt_stall_limit() / 1e9, (unsigned long long)o->next.seq, exp, label);
+		       "%.1f s while the recording's next event is %s, on %s",
+		       (double)rt_stall_limit() / 1e9, next, label);
 	} else {
 		rt_msg("replay diverged: the program left the recorded schedule: nothing happened for "
 		       "%.1f s", (double)rt_stall_limit() / 1e9);
 	}
-	for (uint32_t i = 1; i < rt_sched_n; i++) {
-		const struct rt_sched_entry *e = &rt_sched[i];
-		char where[600] = "", next[600] = "", rec[520];
-		rt_thread_label(label, sizeof label, e);
-		int state = __atomic_load_n(&e->state, __ATOMIC_SEQ_CST);
-		if (e->thread && (state == RT_TS_WAITING || state == RT_TS_ENDED)) {
-			rt_pyloc_describe_of(e->thread, rec, sizeof rec, e->waits_loc, 0);
-			snprintf(where, sizeof where, ", at %s", rec);
-		}
-		if (e->next_state == 1 && state != RT_TS_EXITED) {
-			char call[160];
-			rt_describe_event(call, sizeof call, &e->next);
-			rt_pyloc_describe_of(e->thread, rec, sizeof rec, e->next.location, 1);
-			snprintf(next, sizeof next, "; its next recorded event is #%llu, %s at %s",
-				 (unsigned long long)e->next.seq, call, e->thread ? rec : "its start");
-		}
-		rt_msg("  %s %s%s%s", label, rt_state_name(e), where, next);
-	}
-	rt_report_tail(o && o->next_state == 1 ? &o->next : NULL, waiting,
-		       "the program left the recorded schedule");
+	rt_msg("  threads (the recording has %u):", rt_sched_n - 1);
+	rt_sched_report_threads();
+	rt_report_without_c_stack();
+	rt_report_tail(NULL, waiting, "the program left the recorded schedule");
 	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 }

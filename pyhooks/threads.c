@@ -229,6 +229,24 @@ static size_t thread_name(char *buf, size_t n)
 	return name && PyUnicode_Check(name) ? pyhooks_utf8_of(name, buf, n) : 0;
 }
 
+static size_t where(const struct rt_pyloc_thread *thread, char *buf, size_t n)
+{
+	const PyThreadState *ts = thread->tstate;
+	if (!ts || !ts->cframe || !n)
+		return 0;
+	_PyInterpreterFrame *f = ts->cframe->current_frame;
+	while (f && _PyFrame_IsIncomplete(f))
+		f = f->previous;
+	if (!f)
+		return 0;
+	char file[512], func[256];
+	file[pyhooks_utf8_of(f->f_code->co_filename, file, sizeof file - 1)] = 0;
+	func[pyhooks_utf8_of(f->f_code->co_qualname, func, sizeof func - 1)] = 0;
+	int line = PyCode_Addr2Line(f->f_code, _PyInterpreterFrame_LASTI(f) * (int)sizeof(_Py_CODEUNIT));
+	int k = snprintf(buf, n, "%s:%d in %s", file, line < 0 ? 0 : line, func);
+	return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+}
+
 void pyhooks_threads_register(struct rt_pyhooks *h)
 {
 	h->gil = gil_addresses;
@@ -237,4 +255,5 @@ void pyhooks_threads_register(struct rt_pyhooks *h)
 	h->count_frames = count_frames;
 	h->fingerprint = fingerprint;
 	h->thread_name = thread_name;
+	h->where = where;
 }
