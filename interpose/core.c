@@ -892,7 +892,7 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 	}
 	if (rt_threaded()) {
 		rt_msg("  threads (the recording has %zu):", rt_reader.ntids);
-		rt_sched_report_threads();
+		rt_sched_report_threads("made the call above");
 	}
 	rt_divergence_tail(expected, actual, why);
 }
@@ -1280,6 +1280,8 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	const char *report_json = getenv("RETRACE_REPORT_JSON");
 	if (report_json && rt_mode == RT_MODE_REPLAY)
 		snprintf(rt_report_json, sizeof rt_report_json, "%s", report_json);
+	if (rt_mode == RT_MODE_REPLAY)
+		rt_sched_stall_timeout(getenv("RETRACE_STALL_TIMEOUT"));
 	const char *keep_going = getenv("RETRACE_KEEP_GOING");
 	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");

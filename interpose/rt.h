@@ -204,6 +204,8 @@ uint32_t rt_threads_count(void);
 
 /* sched.c (replay).  rt_sched_init reads every thread's first event at start. */
 void rt_sched_init(const struct trace_reader *r);
+/* RETRACE_STALL_TIMEOUT (retrace-replay --stall-timeout): the base stall limit, in seconds. */
+void rt_sched_stall_timeout(const char *seconds);
 /* The thread (its tid set) takes its entry: its events, found by id (an id without events
  * gets an empty one). */
 void rt_sched_attach(struct rt_thread *t);
@@ -231,11 +233,14 @@ void rt_sched_thread_ended(struct rt_thread *t, const char *what);
 void rt_sched_drain(void);
 /* Replay: the thread made its THREAD_EXIT. */
 void rt_sched_exited(struct rt_thread *t);
+/* Replay: the thread is about to end: reports no longer read its state. */
+void rt_sched_detach(struct rt_thread *t);
 /* Sleep up to ns nanoseconds on a futex word while it holds val; wake one or all. */
 void rt_futex_wait(int *word, int val, int64_t ns);
 void rt_futex_wake(int *word, int all);
-/* Replay: every thread's state, for a divergence report of a multi-threaded replay. */
-void rt_sched_report_threads(void);
+/* Replay: every thread's state, for a divergence report of a multi-threaded replay; the
+ * reporting thread's is self_state when given. */
+void rt_sched_report_threads(const char *self_state);
 /* Replay: a stalled wait (nothing happened for the stall limit): report each thread, the
  * likely cause, and exit 90.  `waiting` is the caller's state in words ("waits for the GIL"). */
 __attribute__((noreturn)) void rt_sched_stalled(const char *waiting);

@@ -106,9 +106,14 @@ void rt_sched_init(const struct trace_reader *r)
 		trace_cursor_init(&e->cursor, r, tid, NULL);
 		rt_sched_advance(e);
 	}
-	const char *stall = getenv("RETRACE_STALL_TIMEOUT");
-	if (stall && atof(stall) > 0)
-		rt_stall_ns = (int64_t)(atof(stall) * 1e9);
+}
+
+void rt_sched_stall_timeout(const char *seconds)
+{
+	char *end;
+	double s = seconds ? strtod(seconds, &end) : 0;
+	if (seconds && end != seconds && !*end && s > 0 && s <= 3600)
+		rt_stall_ns = (int64_t)(s * 1e9);
 }
 
 static struct rt_sched_entry *rt_sched_entry_of(uint32_t tid)
@@ -353,6 +358,13 @@ void rt_sched_exited(struct rt_thread *t)
 		__atomic_store_n(&t->me->state, RT_TS_EXITED, __ATOMIC_SEQ_CST);
 }
 
+void rt_sched_detach(struct rt_thread *t)
+{
+	/* its state lives in its thread-local storage, which goes with its stack */
+	if (t->me)
+		__atomic_store_n(&t->me->thread, NULL, __ATOMIC_SEQ_CST);
+}
+
 void rt_sched_drain(void)
 {
 	struct rt_thread *t = &rt_self;
@@ -415,7 +427,7 @@ static int rt_next_described(const struct rt_sched_entry *e, char *call, size_t 
 	return 1;
 }
 
-void rt_sched_report_threads(void)
+void rt_sched_report_threads(const char *self_state)
 {
 	for (uint32_t i = 1; i < rt_sched_n; i++) {
 		const struct rt_sched_entry *e = &rt_sched[i];
@@ -431,6 +443,10 @@ void rt_sched_report_threads(void)
 		char rest[820] = "";
 		if (state != RT_TS_EXITED && rt_next_described(e, call, sizeof call, next, sizeof next))
 			snprintf(rest, sizeof rest, "; its next recorded event is %s", next);
+		if (self_state && e->thread == &rt_self) {
+			rt_msg("  %s %s", label, self_state);
+			continue;
+		}
 		rt_msg("  %s %s%s%s%s%s", label, rt_state_name(e), e->thread ? ", " : "",
 		       e->thread ? rt_gil_describe(e->thread) : "", at, rest);
 	}
@@ -451,7 +467,7 @@ __attribute__((noreturn)) void rt_sched_stalled(const char *waiting)
 		       "%.1f s", (double)rt_stall_limit() / 1e9);
 	}
 	rt_msg("  threads (the recording has %u):", rt_sched_n - 1);
-	rt_sched_report_threads();
+	rt_sched_report_threads(NULL);
 	rt_report_without_c_stack();
 	rt_report_tail(NULL, waiting, "the program left the recorded schedule");
 	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);

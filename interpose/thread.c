@@ -170,6 +170,8 @@ static void rt_thread_finished(struct rt_thread *t)
 			rt_record(&ev);
 		}
 	}
+	if (rt_replaying())
+		rt_sched_detach(t);
 	if (rt_my_start)
 		__atomic_store_n(&rt_my_start->finished, 1, __ATOMIC_SEQ_CST);
 }

@@ -27,8 +27,9 @@ const char tool_name[] = "retrace-replay";
 
 static void usage(void)
 {
-	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [-v] TRACE\n"
-	       "       [-- CMD [ARG...]]\n"
+	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [--stall-timeout S] [-v]\n"
+	       "       TRACE"
+	       " [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "\n"
 	       "  CMD [ARG...]     optional: the recorded program (checked against TRACE), with\n"
@@ -39,6 +40,9 @@ static void usage(void)
 	       "                   (a call made from another Python line, other bytes written or\n"
 	       "                   sent), counting them; exit 90 if there were any\n"
 	       "      --report-json=FILE  on divergence, also write the report to FILE as JSON\n"
+	       "      --stall-timeout=S   a multi-threaded replay in which nothing happens for S\n"
+	       "                   seconds (5 by default, more where the recording paused longer)\n"
+	       "                   has left the recorded schedule: report every thread, exit 90\n"
 	       "  -v, --verbose    print a summary line when the replay ends\n"
 	       "      --help       show this help and exit\n"
 	       "      --version    show the version and exit\n"
@@ -158,7 +162,7 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	p->argc = h->n_argv;
 	p->argv = calloc(h->n_argv + 1, sizeof *p->argv);
 	p->nenv = h->n_env;
-	p->env = calloc(h->n_env + 7, sizeof *p->env);
+	p->env = calloc(h->n_env + 8, sizeof *p->env);
 	if (p->argv == NULL || p->env == NULL)
 		out_of_memory();
 	for (size_t i = 0; i < h->n_argv; i++)
@@ -348,7 +352,7 @@ static char *env_entry(const char *name, const char *value)
 /* Called after the chdir to the recorded cwd, so relative preload paths resolve as ld.so will
  * resolve them in the replayed process. */
 static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report,
-			      int keep_going)
+			      int keep_going, const char *stall)
 {
 	char ours[PATH_MAX];
 	size_t n = p->nenv;
@@ -389,6 +393,8 @@ static void build_environment(struct replay_plan *p, const char *trace_abs, cons
 		p->env[n++] = env_entry("RETRACE_REPORT_JSON", report);
 	if (keep_going)
 		p->env[n++] = env_entry("RETRACE_KEEP_GOING", "1");
+	if (stall)
+		p->env[n++] = env_entry("RETRACE_STALL_TIMEOUT", stall);
 	p->env[n] = NULL;
 }
 
@@ -523,11 +529,13 @@ static void isolate_network(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING };
+	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING,
+	       OPT_STALL_TIMEOUT };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -535,6 +543,7 @@ int main(int argc, char **argv)
 	};
 	int netns = 1, verbose = 0, keep_going = 0, opt;
 	char *report = NULL; /* absolute: the replay runs in the recorded cwd */
+	const char *stall = NULL;
 
 	opterr = 0;
 	/* Permuting (no '+'): options may follow TRACE; "--" ends them before CMD. */
@@ -549,6 +558,14 @@ int main(int argc, char **argv)
 		case OPT_KEEP_GOING:
 			keep_going = 1;
 			break;
+		case OPT_STALL_TIMEOUT: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (end == optarg || *end || !(v > 0 && v <= 3600))
+				tool_usage_error("--stall-timeout takes seconds, more than 0 and at most 3600");
+			stall = optarg;
+			break;
+		}
 		case OPT_REPORT_JSON: {
 			char here[PATH_MAX];
 			free(report);
@@ -599,7 +616,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, ": %s; replay runs where the recording ran\n", strerror(err));
 		return RETRACE_EXIT_ERROR;
 	}
-	build_environment(&plan, trace_abs, report, keep_going);
+	build_environment(&plan, trace_abs, report, keep_going, stall);
 
 	int persona = personality(0xffffffff);
 	if (persona == -1 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)
