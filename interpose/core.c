@@ -941,6 +941,46 @@ __attribute__((noreturn)) void rt_diverge(const struct trace_event *expected, co
 	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 }
 
+/* Calls whose replay hands back what the trace holds and does nothing else: while several
+ * threads run, the next thread's turn can begin as soon as one of these is consumed.  After any
+ * other (an fd put at its number, a real write to the terminal, memory mapped or allocated), the
+ * turn passes when the wrapper is done (rt_replay_done) or at the thread's next step. */
+static int rt_replay_is_pure(uint32_t call)
+{
+	switch (call) {
+	case RETRACE__CALL__CALL_CLOCK_GETTIME: case RETRACE__CALL__CALL_GETTIMEOFDAY:
+	case RETRACE__CALL__CALL_TIME: case RETRACE__CALL__CALL_CLOCK: case RETRACE__CALL__CALL_TIMES:
+	case RETRACE__CALL__CALL_GETRUSAGE: case RETRACE__CALL__CALL_GETRANDOM:
+	case RETRACE__CALL__CALL_GETENTROPY: case RETRACE__CALL__CALL_GETPID:
+	case RETRACE__CALL__CALL_GETPPID: case RETRACE__CALL__CALL_GETTID: case RETRACE__CALL__CALL_UNAME:
+	case RETRACE__CALL__CALL_GETHOSTNAME: case RETRACE__CALL__CALL_GETLOADAVG:
+	case RETRACE__CALL__CALL_NANOSLEEP: case RETRACE__CALL__CALL_CLOCK_NANOSLEEP:
+	case RETRACE__CALL__CALL_USLEEP: case RETRACE__CALL__CALL_SLEEP:
+	case RETRACE__CALL__CALL_SEM_TIMEDWAIT: case RETRACE__CALL__CALL_SEM_CLOCKWAIT:
+	case RETRACE__CALL__CALL_SEM_TRYWAIT: case RETRACE__CALL__CALL_SEM_WAIT:
+	case RETRACE__CALL__CALL_SEM_POST: case RETRACE__CALL__CALL_READ: case RETRACE__CALL__CALL_READV:
+	case RETRACE__CALL__CALL_PREAD: case RETRACE__CALL__CALL_FSTAT: case RETRACE__CALL__CALL_ISATTY:
+	case RETRACE__CALL__CALL_CONNECT: case RETRACE__CALL__CALL_SHUTDOWN:
+	case RETRACE__CALL__CALL_GETSOCKNAME: case RETRACE__CALL__CALL_GETPEERNAME:
+	case RETRACE__CALL__CALL_GETSOCKOPT: case RETRACE__CALL__CALL_SETSOCKOPT:
+	case RETRACE__CALL__CALL_SEND: case RETRACE__CALL__CALL_RECV: case RETRACE__CALL__CALL_SENDMSG:
+	case RETRACE__CALL__CALL_RECVMSG: case RETRACE__CALL__CALL_POLL: case RETRACE__CALL__CALL_SELECT:
+	case RETRACE__CALL__CALL_EPOLL_WAIT: case RETRACE__CALL__CALL_STAT: case RETRACE__CALL__CALL_READDIR:
+	case RETRACE__CALL__CALL_FILE_OP: case RETRACE__CALL__CALL_FSYNC: case RETRACE__CALL__CALL_ACCESS:
+	case RETRACE__CALL__CALL_READLINK: case RETRACE__CALL__CALL_GETCWD: case RETRACE__CALL__CALL_XATTR:
+	case RETRACE__CALL__CALL_GIL_TAKE: case RETRACE__CALL__CALL_YIELD:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void rt_replay_done(void)
+{
+	if (RT_UNLIKELY(rt_self.turn_held))
+		rt_sched_release(&rt_self);
+}
+
 const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, int64_t a2)
 {
 	struct rt_thread *t = &rt_self;
@@ -1007,6 +1047,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		rt_report_divergence(ev, act, why);
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
+	if (RT_UNLIKELY(t->turn_held) && rt_replay_is_pure(call))
+		rt_sched_release(t);
 	return ev;
 }
 

@@ -185,6 +185,7 @@ long rt_fdnum_end(struct rt_fdnum *o, long r, int err)
 			rt_diverge(ev, "cannot put this fd at the number the recording got");
 		r = want;
 	}
+	rt_replay_done();
 	errno = err;
 	return r;
 }

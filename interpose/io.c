@@ -481,6 +481,7 @@ static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n
 	}
 	if (rt_fd_get(fd) & RT_FD_INHERITED)
 		write_fully(fd, flat, (size_t)ev->result < n ? (size_t)ev->result : n);
+	rt_replay_done();
 	return (ssize_t)ev->result;
 }
 
@@ -496,6 +497,28 @@ static void write_record(uint32_t call, int fd, const uint8_t *flat, size_t n,
 	rt_record(&ev);
 }
 
+/* Record, several threads: what the program writes to an fd it inherited (the terminal, a pipe)
+ * replay writes for real, in the trace's order, so that order must be the order the writes
+ * reached the fd: the write and its place in the order are taken under one lock. */
+static int inherited_lock;
+
+static int inherited_write_begin(int fd)
+{
+	if (!rt_threaded() || !(rt_fd_get(fd) & RT_FD_INHERITED))
+		return 0;
+	while (__atomic_exchange_n(&inherited_lock, 1, __ATOMIC_ACQUIRE))
+		rt_futex_wait(&inherited_lock, 1, 1000000);
+	return 1;
+}
+
+static void inherited_write_end(int locked)
+{
+	if (!locked)
+		return;
+	__atomic_store_n(&inherited_lock, 0, __ATOMIC_RELEASE);
+	rt_futex_wake(&inherited_lock, 0);
+}
+
 RT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	if (!rt_active(RT_FD) || !fd_recorded(fd))
@@ -504,9 +527,11 @@ RT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	trace_hash(buf, n, h);
 	if (rt_replaying())
 		return write_replay(RETRACE__CALL__CALL_WRITE, fd, buf, n, h);
+	int locked = inherited_write_begin(fd);
 	ssize_t r = rt_real.write(fd, buf, n);
 	int e = errno;
 	write_record(RETRACE__CALL__CALL_WRITE, fd, buf, n, h, r, e);
+	inherited_write_end(locked);
 	errno = e;
 	return r;
 }
@@ -524,9 +549,11 @@ RT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	trace_hash(flat, total, h);
 	if (rt_replaying())
 		return write_replay(RETRACE__CALL__CALL_WRITEV, fd, flat, total, h);
+	int locked = inherited_write_begin(fd);
 	ssize_t r = rt_real.writev(fd, iov, iovcnt);
 	int e = errno;
 	write_record(RETRACE__CALL__CALL_WRITEV, fd, flat, total, h, r, e);
+	inherited_write_end(locked);
 	errno = e;
 	return r;
 }

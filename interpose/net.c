@@ -142,6 +142,7 @@ static int pair_replay(uint32_t call, int a0, int a1, int a2, int sv[2], int clo
 	memcpy(fds, ev->data, sizeof fds);
 	sv[0] = rt_fd_placeholder(ev, fds[0], cloexec, flags);
 	sv[1] = rt_fd_placeholder(ev, fds[1], cloexec, flags);
+	rt_replay_done();
 	return (int)ev->result;
 }
 

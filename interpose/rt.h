@@ -130,6 +130,10 @@ static inline size_t rt_copy_out(void *dst, size_t room, const struct trace_even
 	return n;
 }
 
+/* Replay, several threads: a wrapper whose replay did something for real (put an fd at its
+ * number, wrote to the terminal) is done: the next thread's turn may begin. */
+void rt_replay_done(void);
+
 /* Replay: take in the thread's next events up to the next one that is not a definition, and
  * wait for its turn without consuming it; it must be `call` (else the divergence is reported).
  * For a step that must not begin before its turn (taking the GIL). */

@@ -81,7 +81,8 @@ void rt_futex_wake(int *word, int all)
 static void rt_sched_advance(struct rt_sched_entry *e)
 {
 	e->next_state = trace_cursor_next(&e->cursor, &e->next, &e->next_err);
-	__atomic_store_n(&e->next_seq, e->next_state == 1 ? e->next.seq : UINT64_MAX, __ATOMIC_SEQ_CST);
+	/* release: whoever hands out the next turn reads it after this thread gave up its own */
+	__atomic_store_n(&e->next_seq, e->next_state == 1 ? e->next.seq : UINT64_MAX, __ATOMIC_RELEASE);
 }
 
 void rt_sched_init(const struct trace_reader *r)
@@ -189,7 +190,7 @@ void rt_sched_release(struct rt_thread *t)
 		min = e->next_seq;
 	} else {
 		for (uint32_t i = 1; i < rt_sched_n; i++) {
-			uint64_t s = __atomic_load_n(&rt_sched[i].next_seq, __ATOMIC_SEQ_CST);
+			uint64_t s = __atomic_load_n(&rt_sched[i].next_seq, __ATOMIC_ACQUIRE);
 			if (s < min) {
 				min = s;
 				best = &rt_sched[i];

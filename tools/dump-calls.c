@@ -6,7 +6,7 @@
 
 const char *const family_names[FAMILY_COUNT] = {
 	"time", "random", "identity", "sleep", "fd/io", "net", "poll", "dns", "files", "process",
-	"python", "other",
+	"threads", "python", "other",
 };
 
 static const struct call_info call_infos[] = {
@@ -29,8 +29,8 @@ static const struct call_info call_infos[] = {
 	{ CALL(USLEEP), FAMILY_SLEEP, AUX_BYTES, 1, 0 },
 	{ CALL(SLEEP), FAMILY_SLEEP, AUX_BYTES, 1, 0 },
 	{ CALL(COND_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, RESULT_ERRNO },
-	{ CALL(SEM_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, 0 },
-	{ CALL(SEM_CLOCKWAIT), FAMILY_SLEEP, AUX_BYTES, 1, ARG0_CLOCK },
+	{ CALL(SEM_TIMEDWAIT), FAMILY_SLEEP, AUX_BYTES, 0, VALUE_SEM },
+	{ CALL(SEM_CLOCKWAIT), FAMILY_SLEEP, AUX_BYTES, 1, ARG0_CLOCK | VALUE_SEM },
 	{ CALL(FD_INVENTORY), FAMILY_FD_IO, AUX_BYTES, 1, 0 },
 	/* open is logged only for recorded paths, so it is a file call rather than plain fd work */
 	{ CALL(OPEN), FAMILY_FILES, AUX_TEXT, 1, ARG0_HEX },
@@ -84,6 +84,17 @@ static const struct call_info call_infos[] = {
 	{ CALL(SENDFILE), FAMILY_FILES, AUX_OFFSETS, 3, 0 },
 	{ CALL(MMAP), FAMILY_FILES, AUX_TEXT, 3, 0 },
 	{ CALL(XATTR), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	/* threads and their schedule: thread_create, yield and fd_number have a layout of their own
+	 * (dump-threads.c) */
+	{ CALL(THREAD_CREATE), FAMILY_THREADS, AUX_TEXT, 2, RESULT_ERRNO },
+	{ CALL(THREAD_EXIT), FAMILY_THREADS, AUX_BYTES, 0, 0 },
+	{ CALL(GIL_TAKE), FAMILY_THREADS, AUX_BYTES, 0, VALUE_NS },
+	{ CALL(YIELD), FAMILY_THREADS, AUX_BYTES, 2, VALUE_FINGERPRINT },
+	{ CALL(SEM_TRYWAIT), FAMILY_THREADS, AUX_BYTES, 0, VALUE_SEM },
+	{ CALL(SEM_WAIT), FAMILY_THREADS, AUX_BYTES, 0, VALUE_SEM },
+	{ CALL(SEM_POST), FAMILY_THREADS, AUX_BYTES, 0, VALUE_SEM },
+	/* a real call that takes or gives back an fd number: fd work, whichever thread makes it */
+	{ CALL(FD_NUMBER), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
 	{ CALL(PY_LOCATION), FAMILY_PYTHON, AUX_TEXT, 2, 0 },
 	{ CALL(PY_FRAME), FAMILY_PYTHON, AUX_BYTES, 3, 0 },
 	{ CALL(PY_STACK), FAMILY_PYTHON, AUX_BYTES, 1, 0 },

@@ -46,6 +46,25 @@ void print_command_text(const Retrace__Header *h)
 	putchar('\n');
 }
 
+/* A string from a trace in double quotes, escaped like every other byte string, and with its
+ * own quotes escaped so where it ends is never in doubt. */
+void print_quoted(const uint8_t *s, size_t len)
+{
+	putchar('"');
+	for (;;) {
+		const uint8_t *quote = memchr(s, '"', len);
+		size_t k = quote != NULL ? (size_t)(quote - s) : len;
+
+		tool_print_escaped(stdout, s, k);
+		if (quote == NULL)
+			break;
+		fputs("\\\"", stdout);
+		s += k + 1;
+		len -= k + 1;
+	}
+	putchar('"');
+}
+
 /* ---------------------------------------------------------------------------------------------
  * JSON output: one object per line.  Byte strings are UTF-8 where they are valid UTF-8; any
  * other byte becomes \u00XX (so the mapping to text is lossy for those, but always valid JSON).

@@ -34,6 +34,7 @@ struct trace_stats {
 	int64_t mono_min_ns, mono_max_ns; /* the CLOCK_MONOTONIC readings' range; 0: none */
 	struct py_names python;
 	uint64_t located_events;   /* events made at a Python location (the Python events aside) */
+	struct thread_schedule schedule; /* thread names, GIL takes, handoffs, forced switches */
 };
 
 /* How long the recording lasted, as far as the trace can tell: from the header's start time to
@@ -129,6 +130,33 @@ static int stats_add(struct trace_stats *st, const struct trace_event *ev, uint6
 	return 0;
 }
 
+/* Handoffs need the global order (which thread took the GIL before, and whether it had
+ * yielded), so the thread events are walked again in that order; a trace without them (one
+ * thread) is not read twice. */
+static int collect_schedule(const struct trace_reader *r, struct trace_stats *st,
+			    struct trace_error *err)
+{
+	struct trace_cursor c;
+	struct trace_event ev;
+	int rc;
+
+	if (r->ntids < 2 && st->families[FAMILY_THREADS].events == 0)
+		return 0;
+	if (trace_cursor_init(&c, r, 0, err) != 0)
+		return -1;
+	while ((rc = trace_cursor_next(&c, &ev, err)) == 1) {
+		if (thread_schedule_take(&st->schedule, &ev, NULL) != 0) {
+			trace_cursor_free(&c);
+			err->code = TRACE_E_NOMEM;
+			err->offset = 0;
+			snprintf(err->msg, sizeof err->msg, "out of memory");
+			return -1;
+		}
+	}
+	trace_cursor_free(&c);
+	return rc < 0 ? -1 : 0;
+}
+
 static int collect_stats(const struct trace_reader *r, struct trace_stats *st,
 			 struct trace_error *err)
 {
@@ -164,7 +192,7 @@ static int collect_stats(const struct trace_reader *r, struct trace_stats *st,
 		if (rc < 0)
 			return -1;
 	}
-	return 0;
+	return collect_schedule(r, st, err);
 no_memory:
 	err->code = TRACE_E_NOMEM;
 	err->offset = 0;
@@ -175,6 +203,7 @@ no_memory:
 static void free_stats(struct trace_stats *st)
 {
 	py_names_free(&st->python);
+	thread_schedule_free(&st->schedule);
 	free(st->calls);
 	free(st->thread_events);
 }
@@ -281,6 +310,29 @@ static void print_counts_row(const char *name, const char *family, const struct 
 	       c->trace_bytes);
 }
 
+/* The lines on threads and the GIL's schedule, after "threads:". */
+static void print_schedule_text(const struct thread_schedule *s)
+{
+	const uint64_t *kinds = s->yields_by_kind;
+
+	printf("%-13s%" PRIu64 " thread%s", "created:", s->creations, s->creations == 1 ? "" : "s");
+	if (s->failed_creations != 0)
+		printf(" (%" PRIu64 " of them failed)", s->failed_creations);
+	if (s->unrecorded_from != 0)
+		printf("; the schedule is not recorded from #%" PRIu64 " on (the GIL could not be "
+		       "found or checked)", s->unrecorded_from);
+	putchar('\n');
+	printf("%-13s%" PRIu64 "\n", "GIL takes:", s->gil_takes);
+	printf("%-13s%" PRIu64 " (%" PRIu64 " voluntary, %" PRIu64 " forced)\n", "handoffs:",
+	       s->handoffs, s->handoffs - s->forced_handoffs, s->forced_handoffs);
+	printf("%-13s%" PRIu64 " forced (%" PRIu64 " exact at a call, %" PRIu64 " exact at a frame "
+	       "entry, %" PRIu64 " approximate", "switches:", s->yields, kinds[YIELD_AT_CALL],
+	       kinds[YIELD_AT_FRAME_ENTRY], kinds[YIELD_APPROXIMATE]);
+	if (kinds[0] != 0)
+		printf(", %" PRIu64 " of a kind this version does not know", kinds[0]);
+	fputs(")\n", stdout);
+}
+
 static void print_stats_text(const struct trace_reader *r, struct trace_stats *st)
 {
 	const Retrace__Header *h = r->header;
@@ -304,12 +356,16 @@ static void print_stats_text(const struct trace_reader *r, struct trace_stats *s
 	}
 	printf("%-13s%zu", "threads:", r->ntids);
 	if (r->ntids > 1) {
-		for (size_t i = 0; i < r->ntids && i < 8; i++)
-			printf("%st%" PRIu32 ": %" PRIu64 " events", i == 0 ? " (" : ", ",
-			       r->tids[i], st->thread_events[i]);
+		for (size_t i = 0; i < r->ntids && i < 8; i++) {
+			printf("%st%" PRIu32, i == 0 ? " (" : ", ", r->tids[i]);
+			print_thread_name_text(&st->schedule, r->tids[i]);
+			printf(": %" PRIu64 " events", st->thread_events[i]);
+		}
 		fputs(r->ntids > 8 ? ", ...)" : ")", stdout);
 	}
 	putchar('\n');
+	if (r->ntids > 1 || st->families[FAMILY_THREADS].events != 0)
+		print_schedule_text(&st->schedule);
 	printf("%-13s1\n", "processes:");
 	printf("%-13s", "ended:");
 	if (t == NULL)
@@ -372,6 +428,32 @@ static void print_counts_json(const struct event_counts *c)
 	       c->events, c->data_bytes, c->trace_bytes);
 }
 
+static void print_schedule_json(const struct thread_schedule *s)
+{
+	const uint64_t *kinds = s->yields_by_kind;
+
+	fputs(",\"thread_names\":{", stdout);
+	for (size_t i = 0, named = 0; i < s->nthreads; i++) {
+		if (s->threads[i].name == NULL)
+			continue;
+		printf("%s\"%" PRIu32 "\":", named++ > 0 ? "," : "", s->threads[i].tid);
+		json_string(s->threads[i].name, s->threads[i].name_len);
+	}
+	printf("},\"thread_creations\":%" PRIu64 ",\"failed_thread_creations\":%" PRIu64,
+	       s->creations, s->failed_creations);
+	if (s->unrecorded_from != 0)
+		printf(",\"schedule_unrecorded_from_seq\":%" PRIu64, s->unrecorded_from);
+	else
+		fputs(",\"schedule_unrecorded_from_seq\":null", stdout);
+	printf(",\"gil_takes\":%" PRIu64 ",\"handoffs\":{\"total\":%" PRIu64 ",\"voluntary\":%"
+	       PRIu64 ",\"forced\":%" PRIu64 "}", s->gil_takes, s->handoffs,
+	       s->handoffs - s->forced_handoffs, s->forced_handoffs);
+	printf(",\"forced_switches\":{\"total\":%" PRIu64 ",\"at_call\":%" PRIu64
+	       ",\"at_frame_entry\":%" PRIu64 ",\"approximate\":%" PRIu64 ",\"unknown_kind\":%"
+	       PRIu64 "}", s->yields, kinds[YIELD_AT_CALL], kinds[YIELD_AT_FRAME_ENTRY],
+	       kinds[YIELD_APPROXIMATE], kinds[0]);
+}
+
 static void print_stats_json(const struct trace_reader *r, struct trace_stats *st)
 {
 	const Retrace__Header *h = r->header;
@@ -390,7 +472,9 @@ static void print_stats_json(const struct trace_reader *r, struct trace_stats *s
 	for (size_t i = 0; i < r->ntids; i++)
 		printf("%s\"%" PRIu32 "\":%" PRIu64, i > 0 ? "," : "", r->tids[i],
 		       st->thread_events[i]);
-	fputs("},\"processes\":1", stdout);
+	putchar('}');
+	print_schedule_json(&st->schedule);
+	fputs(",\"processes\":1", stdout);
 	if (t == NULL) {
 		fputs(",\"end\":\"killed_or_crashed\"", stdout);
 	} else {

@@ -26,6 +26,7 @@ enum call_family {
 	FAMILY_DNS,
 	FAMILY_FILES,
 	FAMILY_PROCESS,
+	FAMILY_THREADS,
 	FAMILY_PYTHON,
 	FAMILY_OTHER,
 	FAMILY_COUNT
@@ -34,16 +35,18 @@ enum call_family {
 extern const char *const family_names[FAMILY_COUNT];
 
 enum {
-	ARG0_CLOCK = 1 << 0,    /* arg0 is a clock id */
-	ARG0_HEX = 1 << 1,      /* arg0 is a set of flags */
-	ARG0_FAMILY = 1 << 2,   /* arg0 is an address family */
-	ARG1_HEX = 1 << 3,      /* arg1 is a set of flags or an ioctl request */
-	ARG1_SIGNAL = 1 << 4,   /* arg1 is a signal number */
-	ARG1_SOCKTYPE = 1 << 5, /* arg1 is a socket type with SOCK_* flags */
-	ARG2_HEX = 1 << 6,      /* arg2 is a set of flags */
-	ARG2_POLLFD = 1 << 7,   /* arg2 is fd << 16 | events when arg0 (nfds) is 1 */
-	VALUE_NS = 1 << 8,      /* value is a time in ns: printed as seconds.nanoseconds */
-	RESULT_ERRNO = 1 << 9,  /* result is an error number (the pthread convention) */
+	ARG0_CLOCK = 1 << 0,         /* arg0 is a clock id */
+	ARG0_HEX = 1 << 1,           /* arg0 is a set of flags */
+	ARG0_FAMILY = 1 << 2,        /* arg0 is an address family */
+	ARG1_HEX = 1 << 3,           /* arg1 is a set of flags or an ioctl request */
+	ARG1_SIGNAL = 1 << 4,        /* arg1 is a signal number */
+	ARG1_SOCKTYPE = 1 << 5,      /* arg1 is a socket type with SOCK_* flags */
+	ARG2_HEX = 1 << 6,           /* arg2 is a set of flags */
+	ARG2_POLLFD = 1 << 7,        /* arg2 is fd << 16 | events when arg0 (nfds) is 1 */
+	VALUE_NS = 1 << 8,           /* value is a time in ns: printed as seconds.nanoseconds */
+	RESULT_ERRNO = 1 << 9,       /* result is an error number (the pthread convention) */
+	VALUE_SEM = 1 << 10,         /* value is a semaphore's address: printed in hex, as sem= */
+	VALUE_FINGERPRINT = 1 << 11, /* value is an approximate yield's frame fingerprint (hex) */
 };
 
 /* What the byte field aux holds. */
@@ -81,6 +84,9 @@ void print_ns_as_seconds(int64_t ns);
 void print_utc(int64_t ns);
 /* "command:     " and the command line quoted for a shell. */
 void print_command_text(const Retrace__Header *h);
+/* A string from a trace in double quotes, escaped like every other byte string, and with its own
+ * quotes escaped so where it ends is never in doubt. */
+void print_quoted(const uint8_t *s, size_t len);
 /* JSON: a string (bytes as UTF-8 where valid, else \u00XX), a C string, ",\"key\":", an
  * array of byte strings. */
 void json_string(const uint8_t *s, size_t len);
@@ -139,6 +145,64 @@ void print_py_location_text(const struct py_location *loc);
 void print_py_location_json(const struct py_location *loc);
 /* The same members without the braces (a defined location only). */
 void print_py_location_json_fields(const struct py_location *loc);
+
+/* ---- dump-threads.c: threads, their names and the GIL's schedule ----------------------------- */
+
+/* What the dump knows of one thread, from the events so far in global order. */
+struct dump_thread {
+	uint32_t tid;
+	const uint8_t *name; /* the Python thread name its creator's THREAD_CREATE gave, into the
+			      * reader's mapping; NULL: none (the main thread, a thread C made) */
+	uint32_t name_len;
+	int yielded;         /* a YIELD since its latest GIL_TAKE: the next handoff from it is forced */
+};
+
+/* A GIL_TAKE by another thread than the previous GIL_TAKE's: from that thread, and whether it had
+ * been made to yield.  from 0: the event is no handoff. */
+struct gil_handoff {
+	uint32_t from;
+	int forced;
+};
+
+/* Yield kinds (retrace.proto, YIELD's arg0); yields[0] counts kinds this version does not know. */
+enum { YIELD_AT_CALL = 1, YIELD_AT_FRAME_ENTRY = 2, YIELD_APPROXIMATE = 3, YIELD_KINDS = 4 };
+
+/* The threads of a trace and its schedule, taken in event by event in global (seq) order, and
+ * counted for --stats. */
+struct thread_schedule {
+	struct dump_thread *threads; /* by tid, ascending */
+	size_t nthreads, cap;
+	uint32_t holder;             /* the thread of the latest GIL_TAKE; 0: none yet */
+	uint64_t creations, failed_creations;
+	uint64_t unrecorded_from;    /* the seq of the first THREAD_CREATE after which the schedule
+				      * is not recorded; 0: it is recorded throughout */
+	uint64_t gil_takes, handoffs, forced_handoffs;
+	uint64_t yields, yields_by_kind[YIELD_KINDS];
+};
+
+/* Takes in ev, the next event in global order; *h (may be NULL) says whether it is a handoff.
+ * -1: out of memory. */
+int thread_schedule_take(struct thread_schedule *s, const struct trace_event *ev,
+			 struct gil_handoff *h);
+void thread_schedule_free(struct thread_schedule *s);
+/* The thread's entry; NULL when no event named it yet. */
+const struct dump_thread *thread_find(const struct thread_schedule *s, uint32_t tid);
+/* The thread's Python name as " (Thread-1 (worker_a))", escaped; nothing when it has none. */
+void print_thread_name_text(const struct thread_schedule *s, uint32_t tid);
+/* As the JSON member ,"KEY":"Thread-1 (worker_a)"; nothing when the thread has none. */
+void print_thread_name_json(const struct thread_schedule *s, uint32_t tid, const char *key);
+/* thread_create(t2, "Thread-1 (worker_a)"), yield(at frame entry 265), fd_number(close, 5):
+ * NAME(ARGS) of the thread calls with a layout of their own; 0 (nothing printed) for others. */
+int print_call_thread_text(const struct trace_event *ev);
+/* What the text says beyond the arguments: " handoff from t1 (forced)". */
+void print_handoff_text(const struct gil_handoff *h);
+/* Their JSON members: "handoff", "yield_kind", "new_thread", "sem". */
+void print_thread_fields_json(const struct trace_event *ev, const struct gil_handoff *h);
+/* "at_call", "at_frame_entry", "approximate"; NULL for a kind this version does not know. */
+const char *yield_kind_name(int64_t kind);
+/* What an FD_NUMBER's arg0 says it was: "open", "close", "dup", "dup2", "opendir", "closedir";
+ * NULL for a number this version does not know. */
+const char *fd_number_name(int64_t which);
 
 /* ---- dump-stats.c ------------------------------------------------------------------------- */
 

@@ -34,7 +34,8 @@ static void usage(void)
 	       "      --json     one JSON object per line instead of text\n"
 	       "      --header   print only the header\n"
 	       "      --stats    print a summary: events and bytes per call family and per call,\n"
-	       "                 duration, threads, how the recording ended\n"
+	       "                 duration, threads, GIL handoffs and forced switches, how the\n"
+	       "                 recording ended\n"
 	       "      --stacks   with each event, the Python frames that called its own\n"
 	       "                 (traces recorded with retrace-record --python-stacks)\n"
 	       "      --help     show this help and exit\n"
@@ -76,6 +77,7 @@ static const char *call_function_name(const struct trace_event *ev)
 	case CALL(GETHOSTBYNAME): return PICK(byname_names, ev->arg2);
 	case CALL(GETHOSTBYADDR): return ev->arg2 == 1 ? "gethostbyaddr_r" : NULL;
 	case CALL(OPENDIR): return ev->arg0 >= 0 ? "fdopendir" : NULL;
+	case CALL(FD_NUMBER): return fd_number_name(ev->arg0);
 	default: return NULL;
 	}
 #undef PICK
@@ -205,25 +207,6 @@ static void print_errno_text(int err)
 		printf(" %s (%s)", name, strerrordesc_np(err));
 	else
 		printf(" errno %d", err);
-}
-
-/* A string from a trace in double quotes, escaped like every other byte string, and with its
- * own quotes escaped so where it ends is never in doubt. */
-static void print_quoted(const uint8_t *s, size_t len)
-{
-	putchar('"');
-	for (;;) {
-		const uint8_t *quote = memchr(s, '"', len);
-		size_t k = quote != NULL ? (size_t)(quote - s) : len;
-
-		tool_print_escaped(stdout, s, k);
-		if (quote == NULL)
-			break;
-		fputs("\\\"", stdout);
-		s += k + 1;
-		len -= k + 1;
-	}
-	putchar('"');
 }
 
 static void print_socket_type(int64_t type)
@@ -516,16 +499,22 @@ static void print_callers_text(const struct trace_event *ev, const struct py_nam
 	}
 }
 
-static void print_event_text(const struct trace_event *ev, const struct py_names *py, int stacks)
+static void print_event_text(const struct trace_event *ev, const struct py_names *py,
+			     const struct thread_schedule *threads, const struct gil_handoff *handoff,
+			     int stacks)
 {
 	const struct call_info *info = call_info_of(ev->call);
 	unsigned flags = info != NULL ? info->flags : 0;
 
-	printf("#%" PRIu64 " t%" PRIu32 " ", ev->seq, ev->tid);
+	printf("#%" PRIu64 " t%" PRIu32, ev->seq, ev->tid);
+	print_thread_name_text(threads, ev->tid);
+	putchar(' ');
 	/* a lookup's or a path's hash is that of the text printed, so it is left out; file_op's and
 	 * xattr's also cover what is not printed (times, attribute names and values) */
 	int hash_shown = 1;
-	if (info != NULL && info->family == FAMILY_DNS) {
+	if (print_call_thread_text(ev)) {
+		/* thread_create, yield, fd_number: their own layout */
+	} else if (info != NULL && info->family == FAMILY_DNS) {
 		print_call_lookup(ev);
 		hash_shown = ev->aux_len == 0;
 	} else if (info != NULL && info->aux == AUX_TEXT && ev->aux_len > 0) {
@@ -537,6 +526,10 @@ static void print_event_text(const struct trace_event *ev, const struct py_names
 	print_result_text(ev, info);
 	if (info != NULL && info->family == FAMILY_DNS) {
 		print_lookup_value_text(ev);
+	} else if (flags & VALUE_SEM) {
+		printf(" sem=0x%" PRIx64, (uint64_t)ev->value);
+	} else if (ev->value != 0 && (flags & VALUE_FINGERPRINT)) {
+		printf(" fingerprint=%016" PRIx64, (uint64_t)ev->value);
 	} else if (ev->value != 0) {
 		fputs(" value=", stdout);
 		if (flags & VALUE_NS)
@@ -544,6 +537,7 @@ static void print_event_text(const struct trace_event *ev, const struct py_names
 		else
 			printf("%" PRId64, ev->value);
 	}
+	print_handoff_text(handoff);
 	print_aux_after_text(ev, info);
 	if (ev->data_len > 0)
 		printf(" data=%" PRIu32 " bytes", ev->data_len);
@@ -613,6 +607,16 @@ static void print_header_text(const Retrace__Header *h)
 	uint32_t chunk_size = h->capture != NULL ? h->capture->chunk_size : 0;
 	printf("%-13swritten bytes %s, chunks of %" PRIu32 " bytes\n", "capture:",
 	       write_bytes ? "stored" : "hashed only", chunk_size);
+	const char *layout = h->capture != NULL ? h->capture->threads_layout : NULL;
+	printf("%-13s", "threads:");
+	if (layout != NULL && layout[0] != '\0') {
+		fputs("scheduled by CPython's GIL, internals ", stdout);
+		tool_print_escaped(stdout, (const uint8_t *)layout, strlen(layout));
+		putchar('\n');
+	} else {
+		fputs("events ordered, no GIL schedule (not CPython 3.11, or Python locations off)\n",
+		      stdout);
+	}
 	printf("%-13strace %" PRId32 ", status %" PRId32 "\n", "fds:", h->trace_fd, h->status_fd);
 	print_field_text("LD_PRELOAD:", &h->ld_preload);
 	printf("%-13s%zu entries\n", "environment:", h->n_env);
@@ -672,9 +676,12 @@ static void print_header_json(const Retrace__Header *h)
 	printf(",\"pid\":%" PRId32, h->pid);
 	json_key("hostname");
 	json_cstring(h->hostname);
-	printf(",\"capture\":{\"write_bytes\":%s,\"chunk_size\":%" PRIu32 "}",
+	printf(",\"capture\":{\"write_bytes\":%s,\"chunk_size\":%" PRIu32,
 	       h->capture != NULL && h->capture->write_bytes ? "true" : "false",
 	       h->capture != NULL ? h->capture->chunk_size : 0);
+	json_key("threads_layout");
+	json_cstring(h->capture != NULL && h->capture->threads_layout ? h->capture->threads_layout : "");
+	putchar('}');
 	printf(",\"trace_fd\":%" PRId32 ",\"status_fd\":%" PRId32, h->trace_fd, h->status_fd);
 	json_key("ld_preload");
 	json_string(h->ld_preload.data, h->ld_preload.len);
@@ -683,13 +690,16 @@ static void print_header_json(const Retrace__Header *h)
 	fputs("}\n", stdout);
 }
 
-static void print_event_json(const struct trace_event *ev, const struct py_names *py, int stacks)
+static void print_event_json(const struct trace_event *ev, const struct py_names *py,
+			     const struct thread_schedule *threads, const struct gil_handoff *handoff,
+			     int stacks)
 {
 	const struct call_info *info = call_info_of(ev->call);
 	enum aux_kind kind = info != NULL ? info->aux : AUX_BYTES;
 	int dns = info != NULL && info->family == FAMILY_DNS;
 
 	printf("{\"type\":\"event\",\"seq\":%" PRIu64 ",\"tid\":%" PRIu32, ev->seq, ev->tid);
+	print_thread_name_json(threads, ev->tid, "thread_name");
 	json_key("call");
 	json_cstring(trace_call_name(ev->call));
 	printf(",\"call_id\":%" PRIu32 ",\"arg0\":%" PRId64 ",\"arg1\":%" PRId64
@@ -754,6 +764,7 @@ static void print_event_json(const struct trace_event *ev, const struct py_names
 	}
 	if (ev->control_len > 0)
 		printf(",\"control_len\":%" PRIu32, ev->control_len);
+	print_thread_fields_json(ev, handoff);
 	if (ev->location != 0) {
 		const struct py_location *loc = py_location_find(&py->locations, ev->tid, ev->location);
 		printf(",\"location\":%" PRIu32, ev->location);
@@ -882,24 +893,30 @@ int main(int argc, char **argv)
 		return tool_exit_for_trace_status(err.code);
 	}
 	struct py_names py = { 0 };
+	struct thread_schedule threads = { 0 };
 	while ((rc = trace_cursor_next(&c, &ev, &err)) == 1) {
+		struct gil_handoff handoff;
 		nevents++;
-		/* a location or stack is defined before any event made there */
-		if (py_names_take(&py, &ev) != 0) {
+		/* a location or stack is defined before any event made there, a thread's name before
+		 * its first event */
+		if (py_names_take(&py, &ev) != 0 ||
+		    thread_schedule_take(&threads, &ev, &handoff) != 0) {
 			tool_msg("out of memory");
 			trace_cursor_free(&c);
 			trace_reader_close(&r);
 			py_names_free(&py);
+			thread_schedule_free(&threads);
 			finish_output(0);
 			return RETRACE_EXIT_ERROR;
 		}
 		if (json)
-			print_event_json(&ev, &py, stacks);
+			print_event_json(&ev, &py, &threads, &handoff, stacks);
 		else
-			print_event_text(&ev, &py, stacks);
+			print_event_text(&ev, &py, &threads, &handoff, stacks);
 	}
 	trace_cursor_free(&c);
 	py_names_free(&py);
+	thread_schedule_free(&threads);
 	if (rc < 0) {
 		/* what decoded before the damage is printed; the damage is reported, not skipped */
 		tool_msg("%s: %s", path, err.msg);
