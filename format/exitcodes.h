@@ -9,7 +9,9 @@
 
 #define RETRACE_EXIT_DIVERGED 90  /* the program asked for something the trace does not hold next */
 #define RETRACE_EXIT_BAD_TRACE 91 /* the trace is unreadable, corrupt, truncated, foreign or newer */
-#define RETRACE_EXIT_MISMATCH 92  /* the command given runs another program than the recorded one */
+#define RETRACE_EXIT_MISMATCH 92  /* the command given runs another program than the recorded one,
+				     or an interpreter whose CPython internals are not those a
+				     multi-threaded recording was scheduled with */
 #define RETRACE_EXIT_TRACE_END 93 /* the recording ends here: the recorded process was killed or
 				     crashed at this point, so replay cannot go further */
 #define RETRACE_EXIT_USAGE 94     /* bad options or arguments */

@@ -48,7 +48,7 @@ static void usage(void)
 	       "      --version    show the version and exit\n"
 	       "\n"
 	       "Exit status: that of the replayed program (or its signal), else\n"
-	       "  90 diverged from the trace     91 unusable trace   92 another program\n"
+	       "  90 diverged from the trace     91 unusable trace   92 another program/CPython\n"
 	       "  93 the recording ends here     94 usage error      95 retrace failed\n"
 	       " 126 program not executable     127 program not found\n"
 	       "See retrace-replay(1).\n",
