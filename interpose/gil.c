@@ -30,7 +30,9 @@
 #include "rt.h"
 
 static struct rt_pygil rt_gilp; /* the GIL's addresses; mutex NULL: none known */
-static int rt_gil_state;        /* 0: not started, 1: scheduling the GIL, -1: cannot */
+static int rt_gil_state;        /* 0: not started, 1: scheduling the GIL, 2: there is no GIL
+				   (not CPython, or pyhooks off: events are still ordered),
+				   -1: cannot (the GIL is not where it should be) */
 static char rt_layout[96];      /* of this process's interpreter (pyhooks), "" when none */
 int rt_yield_wanted;
 static int rt_gil_takers;       /* record: threads inside take_gil */
@@ -58,7 +60,7 @@ static void *rt_cond_sym(const char *name)
 
 static inline int rt_gil_on(void)
 {
-	return rt_gil_state > 0 && rt_mode != RT_MODE_OFF;
+	return rt_gil_state == 1 && rt_mode != RT_MODE_OFF;
 }
 
 const char *rt_gil_layout(void)
@@ -80,10 +82,14 @@ int rt_gil_start(void)
 		return rt_gil_state > 0 ? 0 : -1;
 	rt_gil_state = -1;
 	if (!rt_py.gil) {
+		/* a recording scheduled by the GIL cannot be replayed without it */
+		if (rt_replaying() && rt_recorded_threads_layout()[0])
+			return -1;
 		/* not CPython (or pyhooks off): events are ordered, there is no GIL to schedule */
 		if (rt_py.location == NULL && rt_mode == RT_MODE_RECORD && dlsym(RTLD_DEFAULT, "Py_GetVersion"))
 			rt_msg("warning: threads are recorded without their Python schedule (Python "
 			       "locations are off), so their replay may diverge");
+		rt_gil_state = 2;
 		return 0;
 	}
 	REAL_SYM(real_mutex_lock, "pthread_mutex_lock");
