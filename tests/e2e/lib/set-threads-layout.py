@@ -2,9 +2,10 @@
 
     set-threads-layout.py TRACE OUT
 
-As if another build of the interpreter had recorded it: the layout string (the interpreter
-version and GIL offsets libretrace read, retrace.proto) gets one more digit in its first offset,
-the header frame is re-encoded and its commit (length and CRC32C, format/trace.h) recomputed.
+As if another build of the interpreter had recorded it: the first digit of the first offset in
+the layout string (the interpreter version and GIL offsets libretrace read, retrace.proto) is
+changed, keeping its length, and the header frame's commit (length and CRC32C, format/trace.h)
+recomputed.
 Prints the old and the new layout.  Fails when the header has no layout (pyhooks were off).
 """
 import struct
@@ -82,7 +83,8 @@ for num, wt, raw, val in fields(header):
         for cnum, cwt, craw, cval in fields(val):
             if cnum == 7 and cwt == 2:  # Capture.threads_layout
                 old = cval.decode()
-                new = old.replace(" gil ", " gil 1", 1)
+                at = old.index(" gil ") + 5
+                new = old[:at] + str((int(old[at]) + 1) % 10) + old[at + 1:]
                 cap += ld(7, new.encode())
             else:
                 cap += craw
