@@ -1,8 +1,9 @@
 # threads_edited: an edited threaded script never hangs a replay.  One edit gives a thread one
 # more round of its loop: replay stops at that call with 90.  Another makes a thread loop
-# without any call where it used to read the clock: the other threads wait for their turns,
+# without any call where it used to read the clock: the other two threads wait for their turns,
 # and replay stops within seconds with 90, naming every thread, what it waits for and where its
-# Python code is.  Both reports name the edited script as the likely cause.
+# Python code is, in one report however many threads wait.  Both reports name the edited script as
+# the likely cause.
 # shellcheck shell=bash
 
 if selected threads_edited; then
@@ -32,7 +33,7 @@ if selected threads_edited; then
 import sys
 p = sys.argv[1]
 s = open(p).read()
-s = s.replace('    for i in range(5):\n        tick("a", i)', '    x = 0\n    while x >= 0:  # SPINS\n        x += 1')
+s = s.replace('    for i in range(5):  # EDIT ME\n        tick("b", i)', '    x = 0\n    while x >= 0:  # SPINS\n        x += 1')
 open(p, "w").write(s)
 PY
 	line=$(grep -n -F "# SPINS" "$d/app.py" | cut -d: -f1)
@@ -41,9 +42,10 @@ PY
 	name="threads_edited: a thread that no longer makes its calls stops the replay within seconds, naming each thread"
 	if [ "$(status_of "$d/spin")" = "exit 90" ] && [ "${ms:-999999}" -lt 30000 ] &&
 		grep -q "^retrace: replay diverged: the program left the recorded schedule: nothing happened for" "$d/spin.err" &&
+		[ "$(grep -c "^retrace: replay diverged" "$d/spin.err")" = 1 ] &&
 		grep -q "^retrace:   thread 1 (main) waits for its turn" "$d/spin.err" &&
-		grep -E -q "^retrace:   thread 2 \(Thread-1 \(worker_a\)\) is running, holds the GIL, now at $d/app.py:($line|$((line + 1))) in worker_a; its next recorded event is #[0-9]*, clock_gettime\(CLOCK_MONOTONIC\) at $d/app.py:[0-9]* in tick" "$d/spin.err" &&
-		grep -q "^retrace:   thread 3 " "$d/spin.err" &&
+		grep -q "^retrace:   thread 2 (Thread-1 (worker_a)) " "$d/spin.err" &&
+		grep -E -q "^retrace:   thread 3 \(Thread-2 \(worker_b\)\) is running, holds the GIL, now at $d/app.py:($line|$((line + 1))) in worker_b; its next recorded event is #[0-9]*, clock_gettime\(CLOCK_MONOTONIC\) at $d/app.py:[0-9]* in tick" "$d/spin.err" &&
 		grep -q "^retrace: likely cause: script or module changed: $d/app.py was modified" "$d/spin.err"; then
 		ok "$name (${ms} ms)"
 	else
