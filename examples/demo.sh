@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — `make demo`: record examples/app.py once while it talks to a local HTTP service,
 # stop the service, replay the recording offline twice, show that the outputs match.  The app's
-# output depends on the service's answers (never the same twice), clocks, randomness, uuids, its
-# pid, the host name and its stdin; the replays get all of it from the trace, with the service
+# output depends on the service's answers (never the same twice) and the order its threads got
+# them in, clocks, randomness, uuids, its pid, the host name and its stdin; the replays get all of it from the trace, with the service
 # gone, inside a network namespace with no network at all.  The trace and the outputs stay in
 # build/demo/ for a look with retrace-dump.
 set -euo pipefail

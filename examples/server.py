@@ -50,7 +50,7 @@ class Service(http.server.BaseHTTPRequestHandler):
 
 def main():
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    server = http.server.HTTPServer(("127.0.0.1", 0), Service)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Service)
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(f"{server.server_address[1]}\n")
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
