@@ -177,7 +177,9 @@ void rt_record_begin(struct trace_event *ev)
 	rt_thread_ensure(t);
 	if (RT_UNLIKELY(__atomic_load_n(&rt_yield_wanted, __ATOMIC_RELAXED)))
 		rt_yield_at_call(t);
-	ev->location = rt_record_location(t);
+	/* a thread's exit has no place in its Python code to check (the interpreter may be
+	 * finalizing it away) */
+	ev->location = ev->call == RETRACE__CALL__CALL_THREAD_EXIT ? 0 : rt_record_location(t);
 	ev->tid = t->tid;
 	ev->seq = rt_next_seq();
 }
@@ -1016,8 +1018,12 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 							       : "the program called it with other arguments");
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
-	/* The identity checkpoint: the same call from the same place in the Python code. */
-	if (RT_UNLIKELY(rt_pyloc_checked() &&
+	/* The identity checkpoint: the same call from the same place in the Python code.  Not for a
+	 * thread's exit, nor for a thread the interpreter is finalizing away (in record or now):
+	 * where its last events fall is a matter of timing (pyhooks.h, RT_PYLOC_FINALIZING). */
+	int unchecked = call == RETRACE__CALL__CALL_THREAD_EXIT || loc == RT_PYLOC_FINALIZING ||
+			ev->location == RT_PYLOC_FINALIZING;
+	if (RT_UNLIKELY(rt_pyloc_checked() && !unchecked &&
 			(ev->location != loc || (fresh && !rt_pyloc_same_definition(loc))))) {
 		char act[160], was[512], now[512], why[1100];
 		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
@@ -1035,7 +1041,7 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
 	/* With whole stacks: the same place, reached through the same callers. */
-	if (RT_UNLIKELY(rt_py.stack != NULL &&
+	if (RT_UNLIKELY(rt_py.stack != NULL && !unchecked &&
 			(t->pystack_recorded != node || (fresh_stack && !rt_pystack_same(node))))) {
 		char act[160], where[1100], why[1300];
 		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
@@ -1101,6 +1107,8 @@ void rt_finish(int status)
 		}
 		/* the other threads' recorded events happened before the recorded exit */
 		rt_sched_drain();
+		/* a report another thread is writing ends the process with its own status */
+		rt_report_begin();
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 		rt_keep_going_summary();
 	}

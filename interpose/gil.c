@@ -254,9 +254,15 @@ static void rt_drop_replay(struct rt_thread *t)
 	rt_futex_wake(&rt_gil_freed, 1);
 }
 
-/* Replay: a thread is about to take the GIL: only when its GIL_TAKE is next and the GIL free. */
+/* Replay: a thread is about to take the GIL: only when its GIL_TAKE is next and the GIL free.
+ * When its exit is next instead, the recorded thread exited here: CPython ends a thread that
+ * comes to take the GIL while another thread finalizes the interpreter (PyThread_exit_thread),
+ * and whether the finalizing thread got that far by now is a matter of timing on replay. */
 static void rt_take_replay_wait(struct rt_thread *t)
 {
+	struct trace_event next;
+	if (rt_sched_peek_event(t, &next) && next.call == RETRACE__CALL__CALL_THREAD_EXIT)
+		rt_thread_exit_now();
 	rt_replay_await(t, RETRACE__CALL__CALL_GIL_TAKE);
 	int64_t began = rt_now_ns();
 	for (;;) {
@@ -289,7 +295,9 @@ static int rt_gil_lock(pthread_mutex_t *m)
 		if (rt_replaying()) {
 			if (!t->probe_drop && __atomic_load_n(&rt_on, __ATOMIC_RELAXED)) {
 				t->inside--;
+				t->gil = RT_GIL_NONE; /* should it end here, it never took the GIL */
 				rt_take_replay_wait(t);
+				t->gil = RT_GIL_TAKING;
 				t->inside++;
 			}
 		} else {

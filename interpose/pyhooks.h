@@ -29,6 +29,11 @@
 /* Set in a location id returned by location(): the id was handed out just now, for the first
  * time in this process; libretrace logs (record) or checks (replay) its definition. */
 #define RT_PYLOC_NEW 0x80000000u
+/* What location() and stack() return for a thread another thread is finalizing the interpreter
+ * under: its state may be freed, so it is not read, and the thread exits at its next attempt to
+ * take the GIL.  Where this falls in such a thread's last events depends on timing, so replay
+ * does not compare it (never an id: ids count up from 1). */
+#define RT_PYLOC_FINALIZING 0x7fffffffu
 
 /* A thread's locations, kept by libretrace in its thread-local state, zeroed at first: the last
  * key and its id, so the common case (same place as the thread's previous event) is two compares

@@ -203,6 +203,8 @@ static inline int rt_threaded(void)
  * of a thread retrace did not see created). */
 void rt_thread_attach(struct rt_thread *t, uint32_t tid);
 uint32_t rt_thread_new_id(void);
+/* Replay: the thread ends here, where the recorded one did (its THREAD_EXIT is next). */
+__attribute__((noreturn)) void rt_thread_exit_now(void);
 /* The number of logical threads so far (ids handed out). */
 uint32_t rt_threads_count(void);
 

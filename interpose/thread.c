@@ -176,6 +176,13 @@ static void rt_thread_finished(struct rt_thread *t)
 		__atomic_store_n(&rt_my_start->finished, 1, __ATOMIC_SEQ_CST);
 }
 
+void rt_thread_exit_now(void)
+{
+	static void (*real_exit)(void *) __attribute__((noreturn));
+	rt_thread_finished(&rt_self);
+	REAL_SYM(real_exit, "pthread_exit")(NULL);
+}
+
 static void *rt_thread_start(void *arg)
 {
 	struct rt_start *s = arg;

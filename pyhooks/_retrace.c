@@ -25,15 +25,26 @@
 
 /* ---- the calling thread's frames ------------------------------------------------------------ */
 
+/* What this_thread_state gives a thread the finalizing interpreter has doomed (see below). */
+#define DOOMED ((PyThreadState *)1)
+
 /* The calling thread's own thread state (not the GIL holder's), or NULL before Python has one
  * for it: the GILState TSS key, read directly, which is what PyGILState_GetThisThreadState does
- * minus two calls and an assert. */
+ * minus two calls and an assert.  Once another thread finalizes the interpreter, this thread's
+ * state may be freed under it (_PyThreadState_DeleteExcept) and the thread exits at its next
+ * attempt to take the GIL: its state is DOOMED, never read. */
 __attribute__((noinline)) static PyThreadState *this_thread_state_tss(struct rt_pyloc_thread *thread)
 {
 	Py_tss_t *key = &_PyRuntime.gilstate.autoTSSkey;
+	PyThreadState *finalizing = _PyRuntimeState_GetFinalizing(&_PyRuntime);
+	/* the key goes at the very end of finalization: who is who is no longer known */
 	if (UNLIKELY(!key->_is_initialized))
-		return NULL;
+		return finalizing ? DOOMED : NULL;
 	PyThreadState *ts = pthread_getspecific(key->_key);
+	if (UNLIKELY(ts && finalizing && finalizing != ts)) {
+		thread->tstate = NULL;
+		return DOOMED;
+	}
 	thread->tstate = ts;
 	if (!thread->self)
 		thread->self = (unsigned long)pthread_self();
@@ -65,7 +76,7 @@ _PyInterpreterFrame *pyhooks_innermost_frame(void)
 {
 	struct rt_pyloc_thread scratch = { 0 };
 	PyThreadState *ts = this_thread_state_tss(&scratch);
-	if (!ts || !ts->cframe)
+	if (!ts || ts == DOOMED || !ts->cframe)
 		return NULL;
 	return complete_frame(ts->cframe->current_frame);
 }
@@ -310,8 +321,8 @@ __attribute__((noinline)) static uint32_t pyloc_moved(struct rt_pyloc_thread *th
 static uint32_t pyloc_location(struct rt_pyloc_thread *thread)
 {
 	PyThreadState *ts = this_thread_state(thread);
-	if (UNLIKELY(!ts || !ts->cframe))
-		return 0;
+	if (UNLIKELY(!ts || ts == DOOMED || !ts->cframe))
+		return ts == DOOMED ? RT_PYLOC_FINALIZING : 0;
 	_PyInterpreterFrame *f = ts->cframe->current_frame;
 	if (UNLIKELY(!f))
 		return 0;
@@ -426,8 +437,8 @@ static uint32_t stack_of(struct table *t, _PyInterpreterFrame *f, int *fresh)
 static uint32_t pystack_stack(struct rt_pyloc_thread *thread)
 {
 	PyThreadState *ts = this_thread_state(thread);
-	if (!ts || !ts->cframe || !ts->cframe->current_frame)
-		return 0;
+	if (!ts || ts == DOOMED || !ts->cframe || !ts->cframe->current_frame)
+		return ts == DOOMED ? RT_PYLOC_FINALIZING : 0;
 	struct table *t = table_of(thread);
 	if (!t || t->busy)
 		return 0;

@@ -232,7 +232,8 @@ static size_t thread_name(char *buf, size_t n)
 static size_t where(const struct rt_pyloc_thread *thread, char *buf, size_t n)
 {
 	const PyThreadState *ts = thread->tstate;
-	if (!ts || !ts->cframe || !n)
+	/* a finalizing interpreter frees other threads' states */
+	if (!ts || !ts->cframe || !n || _PyRuntimeState_GetFinalizing(&_PyRuntime))
 		return 0;
 	_PyInterpreterFrame *f = ts->cframe->current_frame;
 	while (f && _PyFrame_IsIncomplete(f))

@@ -14,3 +14,7 @@ replay_case threads_hashing threads_hashing.py --varies
 replay_case threads_asyncio_dns threads_asyncio_dns.py --varies
 replay_case threads_daemon threads_daemon.py --varies
 replay_case threads_identity threads_identity.py --varies
+# Daemon threads cut short by the interpreter's finalization, wherever they are: the recording
+# replays as it ran, ten times in a row.
+replay_case threads_daemon_exit threads_daemon_exit.py --varies
+many_replays threads_daemon_exit_repeated threads_daemon_exit.py 10

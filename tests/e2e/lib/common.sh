@@ -355,3 +355,27 @@ diverged_as() {
 			"expected line $line, /$what/ and cause /$cause/; replay stderr: $(head -c 1500 "$d/replay.err")"
 	fi
 }
+
+# many_replays NAME PROG N: record PROG once, replay it N times in a row; every replay must
+# match the recording byte for byte (a flaky schedule is a bug, not noise).
+many_replays() {
+	local name=$1 prog=$2 n=$3 d=$T/$1 i same=0 first_bad=""
+	selected "$name" || return 0
+	mkdir -p "$d"
+	run "$d/record" null "$BIN/retrace-record" -o "$d/trace.pb" -- "$PYTHON" "$PROGS/$prog"
+	for ((i = 1; i <= n; i++)); do
+		run "$d/replay$i" null unshare -n "$BIN/retrace-replay" "$d/trace.pb"
+		if same "$d/record" "$d/replay$i"; then
+			same=$((same + 1))
+		elif [ -z "$first_bad" ]; then
+			first_bad=$i
+		fi
+	done
+	if [ "$(status_of "$d/record")" = "exit 0" ] && [ $same = "$n" ]; then
+		ok "$name: $n replays of one recording all print what was recorded"
+	else
+		not_ok "$name: $n replays of one recording all print what was recorded" \
+			"record: $(status_of "$d/record"); $same of $n replays matched" \
+			${first_bad:+"$(explain "$d/record" "$d/replay$first_bad")"}
+	fi
+}
