@@ -18,3 +18,6 @@ replay_case threads_identity threads_identity.py --varies
 # replays as it ran, ten times in a row.
 replay_case threads_daemon_exit threads_daemon_exit.py --varies
 many_replays threads_daemon_exit_repeated threads_daemon_exit.py 10
+# Waits that time out in threads (Queue.get, Event.wait, Lock.acquire with timeouts, 1.5 s in
+# all when recorded) time out again on replay, at once.
+replay_case threads_timeouts threads_timeouts.py --varies --max-ms 1000
