@@ -264,14 +264,15 @@ static void rt_take_replay_wait(struct rt_thread *t)
 	if (rt_sched_peek_event(t, &next) && next.call == RETRACE__CALL__CALL_THREAD_EXIT)
 		rt_thread_exit_now();
 	rt_replay_await(t, RETRACE__CALL__CALL_GIL_TAKE);
-	int64_t began = rt_now_ns();
+	struct rt_stall_watch w;
+	rt_stall_watch_begin(&w);
 	for (;;) {
 		int gen = __atomic_load_n(&rt_gil_freed, __ATOMIC_SEQ_CST);
 		uint32_t owner = __atomic_load_n(&rt_gil_owner, __ATOMIC_SEQ_CST);
 		if (!owner || owner == t->tid)
 			return;
 		rt_futex_wait(&rt_gil_freed, gen, 100 * 1000000LL);
-		rt_sched_check_stall(began, "waits for the GIL, which another thread holds");
+		rt_stall_watch_check(&w, "waits for the GIL, which another thread holds");
 	}
 }
 
@@ -398,7 +399,8 @@ int rt_gil_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct ti
 	if (rt_replaying()) {
 		/* Never a timeout (CPython would ask the holder to drop): wait until the GIL is given
 		 * up for real, which a probe's drop is not. */
-		int64_t began = rt_now_ns();
+		struct rt_stall_watch w;
+		rt_stall_watch_begin(&w);
 		for (;;) {
 			if (!__atomic_load_n(&rt_gil_owner, __ATOMIC_SEQ_CST) &&
 			    __atomic_load_n(rt_gilp.locked, __ATOMIC_SEQ_CST) != 1)
@@ -408,7 +410,7 @@ int rt_gil_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct ti
 			dl.tv_sec = t / 1000000000LL;
 			dl.tv_nsec = t % 1000000000LL;
 			rt_real.pthread_cond_timedwait(c, m, &dl);
-			rt_sched_check_stall(began, "waits for the GIL, which another thread holds");
+			rt_stall_watch_check(&w, "waits for the GIL, which another thread holds");
 		}
 	}
 	int r = rt_real.pthread_cond_timedwait(c, m, abs);

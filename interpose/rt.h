@@ -247,12 +247,16 @@ void rt_futex_wake(int *word, int all);
 /* Replay: every thread's state, for a divergence report of a multi-threaded replay; the
  * reporting thread's is self_state when given. */
 void rt_sched_report_threads(const char *self_state);
-/* Replay: a stalled wait (nothing happened for the stall limit): report each thread, the
- * likely cause, and exit 90.  `waiting` is the caller's state in words ("waits for the GIL"). */
-__attribute__((noreturn)) void rt_sched_stalled(const char *waiting);
-/* Replay: has the schedule stalled?  Called by waits from time to time with the moment the
- * caller began to wait (real CLOCK_MONOTONIC ns); reports and exits when it has. */
-void rt_sched_check_stall(int64_t began_ns, const char *waiting);
+/* Replay: every wait of retrace's watches for a stall: nothing has happened (no event consumed
+ * anywhere) for the stall limit while an event is awaited.  Begin when the wait begins, check
+ * now and then while it lasts; the check reports every thread, the likely cause, and exits 90
+ * when the schedule has stalled.  `waiting` is the caller's state in words. */
+struct rt_stall_watch {
+	uint64_t progress;
+	int64_t since;
+};
+void rt_stall_watch_begin(struct rt_stall_watch *w);
+void rt_stall_watch_check(struct rt_stall_watch *w, const char *waiting);
 /* Real CLOCK_MONOTONIC in ns (never recorded). */
 int64_t rt_now_ns(void);
 

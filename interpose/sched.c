@@ -223,19 +223,16 @@ static int64_t rt_stall_limit(void)
 	return limit;
 }
 
-/* Each waiting thread keeps when it last saw the order move; progress anywhere resets it. */
-struct rt_stall_watch {
-	uint64_t progress;
-	int64_t since;
-};
-
-static void rt_stall_watch_begin(struct rt_stall_watch *w)
+/* A waiting thread keeps when it last saw the order move; progress anywhere resets it. */
+void rt_stall_watch_begin(struct rt_stall_watch *w)
 {
 	w->progress = __atomic_load_n(&rt_progress, __ATOMIC_SEQ_CST);
 	w->since = rt_now_ns();
 }
 
-static void rt_stall_watch_check(struct rt_stall_watch *w, const char *waiting)
+__attribute__((noreturn)) static void rt_sched_stalled(const char *waiting);
+
+void rt_stall_watch_check(struct rt_stall_watch *w, const char *waiting)
 {
 	uint64_t p = __atomic_load_n(&rt_progress, __ATOMIC_SEQ_CST);
 	int64_t now = rt_now_ns();
@@ -247,14 +244,6 @@ static void rt_stall_watch_check(struct rt_stall_watch *w, const char *waiting)
 	/* nothing is awaited when every event is consumed: the rest of the program runs free */
 	if (__atomic_load_n(&rt_turn, __ATOMIC_SEQ_CST) != UINT64_MAX && now - w->since > rt_stall_limit())
 		rt_sched_stalled(waiting);
-}
-
-void rt_sched_check_stall(int64_t began_ns, const char *waiting)
-{
-	static __thread struct rt_stall_watch w;
-	if (w.since < began_ns)
-		rt_stall_watch_begin(&w);
-	rt_stall_watch_check(&w, waiting);
 }
 
 #define RT_WAIT_SLICE_NS (100 * 1000000LL)
@@ -453,7 +442,8 @@ void rt_sched_report_threads(const char *self_state)
 	}
 }
 
-__attribute__((noreturn)) void rt_sched_stalled(const char *waiting)
+/* The schedule stalled: report each thread, the likely cause, and exit 90. */
+__attribute__((noreturn)) static void rt_sched_stalled(const char *waiting)
 {
 	rt_report_begin();
 	const struct rt_sched_entry *o = __atomic_load_n(&rt_turn_of, __ATOMIC_SEQ_CST);

@@ -297,7 +297,6 @@ RT_EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restr
 	} else if (s->stack) {
 		munmap(s->stack, s->stack_len);
 	}
-	(void)t;
 	return r;
 }
 
