@@ -107,8 +107,13 @@ static inline uint64_t mix(uint64_t h, uint64_t v)
 }
 
 /* One value: what distinguishes two turns of a loop that changes it.  Addresses are the same in
- * record and replay (the layout rule), so identity is a fair part of it. */
-static uint64_t value_print(PyObject *o)
+ * record and replay (the layout rule), so identity is a fair part of it.  `deep` looks one level
+ * into what a local names: the first items of a list or tuple, the first bytes of a bytearray,
+ * the attributes an instance keeps in its values array (self.n += 1 changes no dict's
+ * version). */
+#define DEEP_ITEMS 8
+
+static uint64_t value_print(PyObject *o, int deep)
 {
 	if (!o)
 		return 0;
@@ -126,12 +131,35 @@ static uint64_t value_print(PyObject *o)
 		return bits;
 	}
 	uint64_t h = (uint64_t)(uintptr_t)o;
-	if (t == &PyList_Type || t == &PyTuple_Type || t == &PyByteArray_Type || t == &PyBytes_Type)
-		return mix(h, (uint64_t)Py_SIZE(o));
+	if (t == &PyList_Type || t == &PyTuple_Type) {
+		h = mix(h, (uint64_t)Py_SIZE(o));
+		PyObject **items = t == &PyList_Type ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+		for (Py_ssize_t i = 0; deep && items && i < Py_SIZE(o) && i < DEEP_ITEMS; i++)
+			h = mix(h, value_print(items[i], 0));
+		return h;
+	}
+	if (t == &PyByteArray_Type || t == &PyBytes_Type) {
+		h = mix(h, (uint64_t)Py_SIZE(o));
+		const char *b = t == &PyBytes_Type ? PyBytes_AS_STRING(o) : PyByteArray_AS_STRING(o);
+		uint64_t first = 0;
+		if (deep && b)
+			memcpy(&first, b, Py_SIZE(o) < 8 ? (size_t)Py_SIZE(o) : 8);
+		return mix(h, first);
+	}
 	if (t == &PyDict_Type)
 		return mix(mix(h, (uint64_t)((PyDictObject *)o)->ma_used), ((PyDictObject *)o)->ma_version_tag);
 	if (t == &PySet_Type || t == &PyFrozenSet_Type)
 		return mix(h, (uint64_t)((PySetObject *)o)->used);
+	if (deep && (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && (t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+		PyDictValues *values = *_PyObject_ValuesPointer(o);
+		PyDictKeysObject *keys = ((PyHeapTypeObject *)t)->ht_cached_keys;
+		if (values && keys)
+			for (Py_ssize_t i = 0; i < keys->dk_nentries && i < DEEP_ITEMS; i++)
+				h = mix(h, value_print(values->values[i], 0));
+		PyDictObject *d = (PyDictObject *)*_PyObject_ManagedDictPointer(o);
+		if (d && PyDict_CheckExact(d))
+			h = mix(h, d->ma_version_tag);
+	}
 	return h;
 }
 
@@ -147,7 +175,7 @@ static uint64_t fingerprint(void)
 		_PyLocals_Kind kind = _PyLocals_GetKind(co->co_localspluskinds, i);
 		if (v && (kind & (CO_FAST_CELL | CO_FAST_FREE)) && Py_TYPE(v) == &PyCell_Type)
 			v = PyCell_GET(v);
-		h = mix(h, value_print(v));
+		h = mix(h, value_print(v, 1));
 	}
 	if (f->f_globals && PyDict_CheckExact(f->f_globals))
 		h = mix(h, ((PyDictObject *)f->f_globals)->ma_version_tag);
