@@ -133,7 +133,10 @@ static void rt_yield_now(struct rt_thread *t, int kind)
 	if (!__atomic_load_n(&rt_gil_takers, __ATOMIC_SEQ_CST))
 		return; /* whoever wanted it got it some other way */
 	t->yield_pending = 1;
-	struct trace_event ev = { .call = RETRACE__CALL__CALL_YIELD, .arg0 = kind, .arg1 = (int64_t)t->frames };
+	/* the frame's state too: replay checks it, so an approximate switch that landed on another
+	 * turn of its loop shows at the next exact one, not only in the program's results */
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_YIELD, .arg0 = kind,
+				  .arg1 = (int64_t)t->frames, .value = (int64_t)rt_py.fingerprint() };
 	rt_record(&ev);
 	rt_request_switch();
 }
@@ -177,12 +180,24 @@ void rt_yield_expect(struct rt_thread *t, const struct trace_event *next)
 	}
 }
 
+/* Replay: an exact forced switch is made where the recorded one was, with the frame in the
+ * recorded state. */
+static void rt_yield_check_state(const struct trace_event *ev)
+{
+	if (ev->value && (uint64_t)ev->value != rt_py.fingerprint())
+		rt_diverge(ev, "at this forced switch the thread's Python frame is in another state "
+			   "than when recorded (its variables differ: an earlier approximate switch "
+			   "may have stopped a thread at another turn of its loop)");
+}
+
 void rt_yield_replay(struct rt_thread *t, const struct trace_event *ev)
 {
 	if (ev->arg0 != RT_YIELD_AT_CALL)
 		rt_yield_missed(t, ev); /* due at a frame count or a frame state, met at a call */
-	if (rt_gil_on())
-		rt_request_switch();
+	if (!rt_gil_on())
+		return;
+	rt_yield_check_state(ev);
+	rt_request_switch();
 }
 
 /* Every Python frame entry once threads run (pyhooks' frame-evaluation function). */
@@ -207,7 +222,8 @@ static void rt_frame_entered(void)
 	if (t->frames > t->yield_due)
 		rt_yield_missed(t, next);
 	if (next->arg0 == RT_YIELD_AT_FRAME) {
-		rt_replay_next(RETRACE__CALL__CALL_YIELD, RT_YIELD_AT_FRAME, (int64_t)t->frames, 0);
+		rt_yield_check_state(rt_replay_next(RETRACE__CALL__CALL_YIELD, RT_YIELD_AT_FRAME,
+						    (int64_t)t->frames, 0));
 		rt_request_switch();
 	} else {
 		t->probing = 1;
