@@ -104,11 +104,20 @@ RT_EXPORT DIR *opendir(const char *path)
 {
 	struct rt_path p;
 	if (!rt_active(RT_FILE) || rt_path_resolve(AT_FDCWD, path, &p) != RT_PATH_RECORDED) {
-		struct rt_fdnum o;
-		rt_fdnum_begin(&o, RT_FDNUM_OPENDIR, -1, -1);
-		DIR *d = REAL_SYM(real_opendir, "opendir")(path);
-		int e = errno;
-		rt_fdnum_end(&o, d ? dirfd(d) : -1, e);
+		if (!rt_threaded() || !rt_active(RT_FD))
+			return REAL_SYM(real_opendir, "opendir")(path);
+		/* While several threads run, the directory's fd is opened through open (an FD_NUMBER
+		 * event, at its recorded number on replay) and made a stream as opendir does: the
+		 * same flags, the same allocation (fdopendir sizes it the same way). */
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		DIR *d = REAL_SYM(real_fdopendir, "fdopendir")(fd);
+		if (!d) {
+			int e = errno;
+			close(fd);
+			errno = e;
+		}
 		return d;
 	}
 	if (rt_replaying())

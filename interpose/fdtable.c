@@ -130,7 +130,7 @@ static int fdnum_lock;
 /* opens take the lowest free number; the others give one back (dup2 replaces its new fd) */
 static int rt_fdnum_opens(int which)
 {
-	return which == RT_FDNUM_OPEN || which == RT_FDNUM_DUP || which == RT_FDNUM_OPENDIR;
+	return which == RT_FDNUM_OPEN || which == RT_FDNUM_DUP;
 }
 
 void rt_fdnum_begin(struct rt_fdnum *o, int which, int fd, int newfd)
@@ -174,7 +174,7 @@ long rt_fdnum_end(struct rt_fdnum *o, long r, int err)
 		rt_diverge(ev, r < 0 ? "this call failed on replay, and succeeded when recorded"
 				     : "this call succeeded on replay, and failed when recorded");
 	}
-	if (rt_fdnum_opens(o->which) && o->which != RT_FDNUM_OPENDIR && r >= 0 && r != ev->result) {
+	if (rt_fdnum_opens(o->which) && r >= 0 && r != ev->result) {
 		int want = (int)ev->result;
 		if (want < 0 || want >= RT_FD_MAX || fcntl(want, F_GETFD) >= 0)
 			rt_diverge(ev, "the fd number the recording got here is already in use");

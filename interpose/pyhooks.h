@@ -113,10 +113,11 @@ struct rt_pyhooks {
 	 * 0 when installed (or already), -1 when Python is not running. */
 	int (*count_frames)(void (*on_frame)(void));
 	/* A fingerprint of where the calling thread's innermost Python frame is and of its state:
-	 * the code object and instruction, its local variables (numbers by value, containers by
-	 * identity, length and first items, instances with the attributes they keep beside them,
-	 * other objects by identity) and the version tags of its globals and builtins.  Reads only;
-	 * 0 when the thread has no Python frame. */
+	 * the code (by name, file and line) and instruction, its local variables (numbers and
+	 * strings by value, containers by length and first items, instances by type and the
+	 * attributes they keep beside them, other objects by type: never by address) and the
+	 * version tags of its globals and builtins.  Reads only; 0 when the thread has no Python
+	 * frame. */
 	uint64_t (*fingerprint)(void);
 	/* When the calling thread is in threading.Thread.start: that thread's name, UTF-8, into
 	 * buf; its length (0: not there, or no name).  Reads only, allocates nothing. */

@@ -418,12 +418,13 @@ int rt_fd_dup_done(int oldfd, int newfd);
 void rt_fd_set_path(int fd, const char *path);
 
 /* While several threads run, a real call that takes or gives back an fd number outside the
- * other events (a live open, close, dup, a directory stream) is an FD_NUMBER event made in the
+ * other events (a live open, close, dup, closedir; opendir opens through open) is an FD_NUMBER
+ * event made in the
  * recorded order: begin before the real call, end after it with its result, which end returns
  * (replay: at the recorded number).  Inactive with one thread. */
 enum rt_fdnum_which {
 	RT_FDNUM_OPEN = 1, RT_FDNUM_CLOSE = 2, RT_FDNUM_DUP = 3, RT_FDNUM_DUP2 = 4,
-	RT_FDNUM_OPENDIR = 5, RT_FDNUM_CLOSEDIR = 6,
+	RT_FDNUM_CLOSEDIR = 5,
 };
 struct rt_fdnum {
 	int on, which;

@@ -106,8 +106,22 @@ static inline uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 33);
 }
 
-/* One value: what distinguishes two turns of a loop that changes it.  Addresses are the same in
- * record and replay (the layout rule), so identity is a fair part of it.  `deep` looks one level
+/* A str by its text (not its address: the heap of a multi-threaded replay can be laid out
+ * differently, as the note on fingerprint() says). */
+static uint64_t str_print(PyObject *s)
+{
+	if (!s || !PyUnicode_Check(s) || !PyUnicode_IS_READY(s))
+		return 0;
+	Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+	size_t bytes = (size_t)len * (size_t)PyUnicode_KIND(s);
+	const unsigned char *d = PyUnicode_DATA(s);
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)len;
+	for (size_t i = 0; i < bytes && i < 64; i++)
+		h = (h ^ d[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* One value: what distinguishes two turns of a loop that changes it.  `deep` looks one level
  * into what a local names: the first items of a list or tuple, the first bytes of a bytearray,
  * the attributes an instance keeps in its values array (self.n += 1 changes no dict's
  * version). */
@@ -130,7 +144,12 @@ static uint64_t value_print(PyObject *o, int deep)
 		memcpy(&bits, &((PyFloatObject *)o)->ob_fval, sizeof bits);
 		return bits;
 	}
-	uint64_t h = (uint64_t)(uintptr_t)o;
+	if (t == &PyUnicode_Type)
+		return str_print(o);
+	/* other objects by their type's name, not by address */
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *c = t->tp_name; c && *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
 	if (t == &PyList_Type || t == &PyTuple_Type) {
 		h = mix(h, (uint64_t)Py_SIZE(o));
 		PyObject **items = t == &PyList_Type ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
@@ -163,13 +182,17 @@ static uint64_t value_print(PyObject *o, int deep)
 	return h;
 }
 
+/* Addresses are left out: a multi-threaded program's heap can be laid out differently on
+ * replay (glibc frees a finished thread's memory when it is gone, a matter of timing), and a
+ * fingerprint must not turn that into a divergence of its own. */
 static uint64_t fingerprint(void)
 {
 	_PyInterpreterFrame *f = pyhooks_innermost_frame();
 	if (!f)
 		return 0;
 	PyCodeObject *co = f->f_code;
-	uint64_t h = mix((uint64_t)(uintptr_t)co, (uint64_t)_PyInterpreterFrame_LASTI(f));
+	uint64_t h = mix(mix(str_print(co->co_qualname), str_print(co->co_filename)),
+			 (uint64_t)co->co_firstlineno << 32 | (uint32_t)_PyInterpreterFrame_LASTI(f));
 	for (int i = 0; i < co->co_nlocalsplus; i++) {
 		PyObject *v = f->localsplus[i];
 		_PyLocals_Kind kind = _PyLocals_GetKind(co->co_localspluskinds, i);

@@ -150,8 +150,7 @@ const char *yield_kind_name(int64_t kind)
 
 const char *fd_number_name(int64_t which)
 {
-	static const char *const names[] = { NULL, "open", "close", "dup", "dup2", "opendir",
-					     "closedir" };
+	static const char *const names[] = { NULL, "open", "close", "dup", "dup2", "closedir" };
 
 	return which > 0 && which < (int64_t)(sizeof names / sizeof names[0]) ? names[which] : NULL;
 }
