@@ -115,8 +115,8 @@ struct rt_pyhooks {
 	/* A fingerprint of where the calling thread's innermost Python frame is and of its state:
 	 * the code (by name, file and line) and instruction, its local variables (numbers and
 	 * strings by value, containers by length and first items, instances by type and the
-	 * attributes they keep beside them, other objects by type: never by address) and the
-	 * version tags of its globals and builtins.  Reads only; 0 when the thread has no Python
+	 * attributes they keep beside them, other objects by type: never by address), the module
+	 * globals its code names (the same way) and the version tags of its globals and builtins.  Reads only; 0 when the thread has no Python
 	 * frame. */
 	uint64_t (*fingerprint)(void);
 	/* When the calling thread is in threading.Thread.start: that thread's name, UTF-8, into

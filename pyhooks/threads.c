@@ -182,6 +182,24 @@ static uint64_t value_print(PyObject *o, int deep)
 	return h;
 }
 
+/* A module global the code names (co_names holds interned strings, the dict's keys are the
+ * same objects): found by comparing pointers, with no lookup; NULL when not there. */
+static PyObject *global_named(PyObject *globals, PyObject *name)
+{
+	PyDictObject *d = (PyDictObject *)globals;
+	PyDictKeysObject *keys = d->ma_keys;
+	if (!keys || !DK_IS_UNICODE(keys))
+		return NULL;
+	for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
+		PyDictUnicodeEntry *e = &DK_UNICODE_ENTRIES(keys)[i];
+		if (e->me_key == name)
+			return d->ma_values ? d->ma_values->values[i] : e->me_value;
+	}
+	return NULL;
+}
+
+#define NAMES_LOOKED_AT 16
+
 /* Addresses are left out: a multi-threaded program's heap can be laid out differently on
  * replay (glibc frees a finished thread's memory when it is gone, a matter of timing), and a
  * fingerprint must not turn that into a divergence of its own. */
@@ -200,8 +218,14 @@ static uint64_t fingerprint(void)
 			v = PyCell_GET(v);
 		h = mix(h, value_print(v, 1));
 	}
-	if (f->f_globals && PyDict_CheckExact(f->f_globals))
+	if (f->f_globals && PyDict_CheckExact(f->f_globals)) {
 		h = mix(h, ((PyDictObject *)f->f_globals)->ma_version_tag);
+		/* the globals the code names, for a loop whose turns change only a global list */
+		PyObject *names = co->co_names;
+		for (Py_ssize_t i = 0; names && PyTuple_CheckExact(names) && i < PyTuple_GET_SIZE(names) &&
+				       i < NAMES_LOOKED_AT; i++)
+			h = mix(h, value_print(global_named(f->f_globals, PyTuple_GET_ITEM(names, i)), 1));
+	}
 	if (f->f_builtins && PyDict_CheckExact(f->f_builtins))
 		h = mix(h, ((PyDictObject *)f->f_builtins)->ma_version_tag);
 	if (f->f_locals && f->f_locals != f->f_globals && PyDict_CheckExact(f->f_locals))

@@ -8,6 +8,7 @@
 replay_case threads_race_calls threads_race_calls.py --varies
 replay_case threads_race_nocall threads_race_nocall.py --varies
 replay_case threads_race_attribute threads_race_attribute.py --varies
+replay_case threads_loop_global threads_loop_global.py --varies
 replay_case threads_queue threads_queue.py --varies
 replay_case threads_sync threads_sync.py --varies
 replay_case threads_http_server threads_http_server.py --varies
