@@ -77,9 +77,11 @@ RT_EXPORT pid_t fork(void)
 		return REAL(fork)();
 	pid_t pid = rt_real.fork();
 	if (pid == 0) {
-		/* The child shares the trace mapping with its parent: it must never write to it. */
+		/* The child shares the trace mapping with its parent: it must never write to it, nor
+		 * hand on a turn of the parent's schedule its forking thread held. */
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 		rt_mode = RT_MODE_OFF;
+		rt_self.turn_held = 0;
 		return 0;
 	}
 	child_started(pid);
