@@ -221,10 +221,10 @@ int rt_sched_next(struct rt_thread *t, struct trace_error *err);
 /* Wait for the turn of the thread's next event without consuming it (rt_replay_await). */
 void rt_sched_await_turn(struct rt_thread *t);
 /* The thread's next event without consuming it (NULL at the end). */
-const struct trace_event *rt_sched_peek(const struct rt_thread *t);
+const struct trace_event *rt_sched_peek(struct rt_thread *t);
 /* The same past the definitions before it (PY_LOCATION, PY_FRAME, PY_STACK), into out; 0 when
  * there is none. */
-int rt_sched_peek_event(const struct rt_thread *t, struct trace_event *out);
+int rt_sched_peek_event(struct rt_thread *t, struct trace_event *out);
 /* The turn a thread holds since its last event passes on (it is about to block, or leaves). */
 void rt_sched_release(struct rt_thread *t);
 /* Multi-threaded replay begins (the first THREAD_CREATE): the order is enforced from now. */

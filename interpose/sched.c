@@ -37,7 +37,9 @@ enum rt_sched_state {
 struct rt_sched_entry {
 	struct trace_cursor cursor; /* the thread's stream; read by the thread only, once it runs */
 	struct trace_event next;    /* the next event, read ahead */
-	int next_state;             /* 1: next holds it; 0: no more; -1: damaged (next_err) */
+	int next_state;             /* 1: next holds it; 0: no more; -1: damaged (next_err);
+				       RT_NEXT_UNREAD: not read yet (one thread runs: read when
+				       asked, straight into the thread's event) */
 	struct trace_error next_err;
 	uint64_t next_seq;          /* next.seq, or UINT64_MAX when none: what the order compares */
 	int wake;                   /* futex word, bumped to wake the thread */
@@ -76,6 +78,8 @@ void rt_futex_wake(int *word, int all)
 {
 	REAL(syscall)(SYS_futex, (long)word, FUTEX_WAKE_PRIVATE, all ? INT_MAX : 1, 0, 0, 0);
 }
+
+#define RT_NEXT_UNREAD 2
 
 /* The entry's next event, read ahead (by the thread itself, or at start by the main thread). */
 static void rt_sched_advance(struct rt_sched_entry *e)
@@ -141,15 +145,27 @@ void rt_sched_attach(struct rt_thread *t)
 		__atomic_store_n(&t->me->state, RT_TS_RUNNING, __ATOMIC_SEQ_CST);
 }
 
-const struct trace_event *rt_sched_peek(const struct rt_thread *t)
+static inline void rt_sched_fill(struct rt_sched_entry *e)
 {
-	return t->me && t->me->next_state == 1 ? &t->me->next : NULL;
+	if (e->next_state == RT_NEXT_UNREAD)
+		rt_sched_advance(e);
 }
 
-int rt_sched_peek_event(const struct rt_thread *t, struct trace_event *out)
+const struct trace_event *rt_sched_peek(struct rt_thread *t)
 {
-	const struct rt_sched_entry *e = t->me;
-	if (!e || e->next_state != 1)
+	if (!t->me)
+		return NULL;
+	rt_sched_fill(t->me);
+	return t->me->next_state == 1 ? &t->me->next : NULL;
+}
+
+int rt_sched_peek_event(struct rt_thread *t, struct trace_event *out)
+{
+	struct rt_sched_entry *e = t->me;
+	if (!e)
+		return 0;
+	rt_sched_fill(e);
+	if (e->next_state != 1)
 		return 0;
 	*out = e->next;
 	struct trace_cursor c = e->cursor; /* a copy: reading ahead changes nothing */
@@ -175,6 +191,7 @@ void rt_sched_start(void)
 	/* the creating thread has the turn: the first computation of whose it is comes at its next
 	 * step, after it made the thread */
 	__atomic_store_n(&rt_turn, 0, __ATOMIC_SEQ_CST);
+	rt_sched_fill(rt_self.me); /* from now on every thread's next event is read ahead */
 	rt_self.turn_held = 1;
 }
 
@@ -273,31 +290,51 @@ void rt_sched_await_turn(struct rt_thread *t)
 	struct rt_sched_entry *e = t->me;
 	if (t->turn_held)
 		rt_sched_release(t);
+	rt_sched_fill(e);
 	if (e->next_state == 1 && rt_threaded() &&
 	    __atomic_load_n(&rt_turn, __ATOMIC_SEQ_CST) != e->next_seq)
 		rt_wait_turn(t, e);
 }
 
+static inline void rt_note_recorded_time(const struct trace_event *ev)
+{
+	if (ev->call == RETRACE__CALL__CALL_GIL_TAKE ||
+	    (ev->call == RETRACE__CALL__CALL_CLOCK_GETTIME && ev->arg0 == CLOCK_MONOTONIC))
+		rt_rec_mono = ev->value;
+}
+
 int rt_sched_next(struct rt_thread *t, struct trace_error *err)
 {
 	struct rt_sched_entry *e = t->me;
+	int mt = rt_threaded();
+	if (!mt && e->next_state == RT_NEXT_UNREAD) {
+		/* one thread: no other's next event is compared with its own, so none is read ahead */
+		int r = trace_cursor_next(&e->cursor, &t->ev, &e->next_err);
+		if (r != 1) {
+			e->next_state = r;
+			if (r < 0 && err)
+				*err = e->next_err;
+		}
+		return r;
+	}
 	if (t->turn_held)
 		rt_sched_release(t);
+	rt_sched_fill(e);
 	if (e->next_state <= 0) {
 		if (e->next_state < 0 && err)
 			*err = e->next_err;
 		return e->next_state;
 	}
-	int mt = rt_threaded();
 	if (mt && __atomic_load_n(&rt_turn, __ATOMIC_SEQ_CST) != e->next_seq)
 		rt_wait_turn(t, e);
 	t->ev = e->next;
-	if (t->ev.call == RETRACE__CALL__CALL_GIL_TAKE ||
-	    (t->ev.call == RETRACE__CALL__CALL_CLOCK_GETTIME && t->ev.arg0 == CLOCK_MONOTONIC))
-		rt_rec_mono = t->ev.value;
+	if (!mt) {
+		e->next_state = RT_NEXT_UNREAD;
+		return 1;
+	}
+	rt_note_recorded_time(&t->ev);
 	rt_sched_advance(e);
-	if (mt)
-		t->turn_held = 1;
+	t->turn_held = 1;
 	return 1;
 }
 

@@ -300,25 +300,24 @@ RT_EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restr
 	return r;
 }
 
-static struct rt_start *rt_start_of(pthread_t th)
+/* Nobody will join th any more (it was detached, or joined): its stack can go once it is gone. */
+static void rt_stack_unclaimed(pthread_t th)
 {
+	rt_started_lock_take();
 	for (struct rt_start *s = rt_started; s; s = s->next)
-		if (pthread_equal(s->self, th))
-			return s;
-	return NULL;
+		if (pthread_equal(s->self, th)) {
+			__atomic_store_n(&s->detached, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+	rt_started_lock_give();
 }
 
 RT_EXPORT int pthread_detach(pthread_t th)
 {
 	static int (*real_detach)(pthread_t);
 	int r = REAL_SYM(real_detach, "pthread_detach")(th);
-	if (r == 0) {
-		rt_started_lock_take();
-		struct rt_start *s = rt_start_of(th);
-		if (s)
-			__atomic_store_n(&s->detached, 1, __ATOMIC_SEQ_CST);
-		rt_started_lock_give();
-	}
+	if (r == 0)
+		rt_stack_unclaimed(th);
 	return r;
 }
 
@@ -328,12 +327,7 @@ RT_EXPORT int pthread_join(pthread_t th, void **ret)
 	if (rt_replaying())
 		rt_sched_release(&rt_self); /* the joined thread may need the turn to exit */
 	int r = REAL_SYM(real_join, "pthread_join")(th, ret);
-	if (r == 0) {
-		rt_started_lock_take();
-		struct rt_start *s = rt_start_of(th);
-		if (s)
-			__atomic_store_n(&s->detached, 1, __ATOMIC_SEQ_CST);
-		rt_started_lock_give();
-	}
+	if (r == 0)
+		rt_stack_unclaimed(th);
 	return r;
 }

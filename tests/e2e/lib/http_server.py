@@ -1,4 +1,5 @@
-"""http_server.py PORTFILE — the HTTP/1.1 server the network end-to-end tests talk to.
+"""http_server.py [--random-delay-ms N] PORTFILE — the HTTP/1.1 server the network end-to-end tests
+talk to.
 
 Runs natively (never under retrace), on 127.0.0.1 and a port the kernel picks, which it writes to
 PORTFILE once it listens.  Every answer is unique: random bytes, the server's own clock (in a
@@ -9,11 +10,15 @@ X-Connection says which connection and which request on it, so reuse shows in th
     GET  /bytes/N     N random bytes (application/octet-stream)
     GET  /anything    a JSON object: path, request number, random token, server clock
     POST /anything    the same, with the JSON body it received echoed back as "echo"
+
+--random-delay-ms N: every answer waits a random 0..N ms first, so concurrent clients see their
+answers complete in a random order (threads_pool_http).
 """
 import http.server
 import itertools
 import json
 import os
+import random
 import signal
 import sys
 import threading
@@ -22,6 +27,7 @@ import time
 requests_seen = itertools.count(1)
 connections_seen = itertools.count(1)
 lock = threading.Lock()
+max_delay_s = 0.0
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -34,6 +40,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.requests_on_connection = 0
 
     def answer(self, body, content_type):
+        if max_delay_s:
+            time.sleep(random.uniform(0, max_delay_s))
         with lock:
             number = next(requests_seen)
         self.requests_on_connection += 1
@@ -70,13 +78,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
+    global max_delay_s
+    if sys.argv[1:2] == ["--random-delay-ms"]:
+        max_delay_s = float(sys.argv[2]) / 1000
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    tmp = sys.argv[1] + ".tmp"
+    tmp = sys.argv[-1] + ".tmp"
     with open(tmp, "w") as f:
         f.write(f"{server.server_address[1]}\n")
-    os.rename(tmp, sys.argv[1])
+    os.rename(tmp, sys.argv[-1])
     server.serve_forever()
 
 

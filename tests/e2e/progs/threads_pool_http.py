@@ -1,9 +1,10 @@
 # threads_pool_http.py PORT — 24 urllib GETs from a ThreadPoolExecutor(max_workers=8) to
-# tests/e2e/lib/slow_http_server.py, which answers each after a random 0-20 ms.  Prints the
-# as_completed order (which varies with the server's delays and the scheduling of the 8 worker
-# threads) and a digest of the bodies (which carry random bytes).
+# tests/e2e/lib/http_server.py --random-delay-ms 20, which answers each after a random 0-20 ms.
+# Prints the as_completed order (which varies with the server's delays and the scheduling of the
+# 8 worker threads) and a digest of the bodies (which carry random bytes).
 import concurrent.futures
 import hashlib
+import json
 import sys
 import urllib.request
 
@@ -25,7 +26,7 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         bodies[i] = f.result()
 
 for i, body in bodies.items():
-    if not body.startswith(f"/item/{i} ".encode()):
+    if json.loads(body)["path"] != f"/item/{i}":
         raise SystemExit(f"wrong answer for /item/{i}: {body!r}")
 print("completed:", " ".join(map(str, order)))
 print("bodies sha256:", hashlib.sha256(b"".join(bodies[i] for i in range(24))).hexdigest())
