@@ -75,11 +75,12 @@ static int writer_grow(struct trace_writer *w, size_t need)
 static uint8_t *writer_reserve(struct trace_writer *w, uint32_t kind, size_t payload)
 {
 	size_t size = ALIGN8(TRACE_FRAME_HEAD_SIZE + payload);
-	/* Every frame but the trailer leaves room for one: when the disk fills up, the trailer can
-	 * still say so, and replay can tell "recording stopped" from "process killed". */
-	size_t need = w->end + size + (kind == TRACE_FRAME_TRAILER ? 0 : TRAILER_ROOM);
 	uint8_t *head = NULL;
 	writer_lock(w);
+	/* Every frame but the trailer leaves room for one: when the disk fills up, the trailer can
+	 * still say so, and replay can tell "recording stopped" from "process killed".  Under the
+	 * lock: another thread's frame may have moved the end since this one asked. */
+	size_t need = w->end + size + (kind == TRACE_FRAME_TRAILER ? 0 : TRAILER_ROOM);
 	if ((!w->failed || kind == TRACE_FRAME_TRAILER) &&
 	    (need <= w->mapped || (!w->failed && writer_grow(w, need) == 0))) {
 		head = w->map + w->end;
