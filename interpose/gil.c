@@ -16,8 +16,8 @@
  *    pyhooks) — logs a YIELD and sets the drop request itself: CPython drops at its next
  *    eval-breaker check after that point, on replay too.
  *  - A holder that reaches no such point (a loop that makes no call) is stopped the way CPython
- *    would, after a few more intervals, and where it dropped is logged as an approximate YIELD:
- *    its frame count and a fingerprint of its frame.  Replay then asks for a drop at every check
+ *    would, after one more interval, and where it dropped is logged as an approximate YIELD:
+ *    its frame count, place and a fingerprint of its frame.  Replay then asks for a drop at every check
  *    of that thread past that frame count ("probing": each drop is undone at once, the GIL never
  *    changes hands) until the fingerprint matches, and reports a divergence if the thread gets to
  *    another event first.
@@ -40,9 +40,11 @@ static int rt_yield_waits;      /* record: switch intervals waited since the las
 static uint32_t rt_gil_owner;   /* replay: the thread holding the GIL (logical id), 0: free */
 static int rt_gil_freed;        /* replay: futex word, bumped when the GIL is given up */
 
-/* How many switch intervals a waiting thread lets pass before the holder, which reached no
- * point to yield at, is stopped wherever it is (an approximate switch). */
-#define RT_YIELD_PATIENCE 3
+/* How many switch intervals a waiting thread lets pass, once it wants the GIL, before the
+ * holder, which reached no point to yield at, is stopped wherever it is (an approximate
+ * switch).  Each such switch costs replay a probe at every eval-breaker check of the stretch
+ * before it: one more interval is all a holder that makes calls needs. */
+#define RT_YIELD_PATIENCE 1
 
 enum { RT_YIELD_AT_CALL = 1, RT_YIELD_AT_FRAME = 2, RT_YIELD_APPROX = 3 };
 
@@ -164,6 +166,16 @@ __attribute__((noreturn)) static void rt_yield_missed(struct rt_thread *t, const
 	rt_diverge(ev, why);
 }
 
+/* Replay: from here on every eval-breaker check of the thread drops the GIL as a probe, until
+ * one is at the recorded approximate switch's place and state (rt_drop_replay). */
+static void rt_probe_arm(struct rt_thread *t, const struct trace_event *yield)
+{
+	t->probing = 1;
+	t->probe_place = yield->arg2;
+	t->probe_print = (uint64_t)yield->value;
+	rt_request_switch();
+}
+
 void rt_yield_expect(struct rt_thread *t, const struct trace_event *next)
 {
 	t->yield_due = 0;
@@ -174,10 +186,8 @@ void rt_yield_expect(struct rt_thread *t, const struct trace_event *next)
 	if (t->frames > due || (t->frames == due && next->arg0 == RT_YIELD_AT_FRAME))
 		rt_yield_missed(t, next);
 	t->yield_due = due ? due : 1;
-	if (t->frames == due && next->arg0 == RT_YIELD_APPROX) {
-		t->probing = 1;
-		rt_request_switch();
-	}
+	if (t->frames == due && next->arg0 == RT_YIELD_APPROX)
+		rt_probe_arm(t, next);
 }
 
 /* Replay: an exact forced switch is made where the recorded one was, with the frame in the
@@ -226,8 +236,7 @@ static void rt_frame_entered(void)
 						    (int64_t)t->frames, 0));
 		rt_request_switch();
 	} else {
-		t->probing = 1;
-		rt_request_switch();
+		rt_probe_arm(t, next);
 	}
 }
 
@@ -240,7 +249,7 @@ static void rt_drop_record(struct rt_thread *t)
 	if (__atomic_load_n(rt_gilp.drop_request, __ATOMIC_SEQ_CST) && !t->yield_pending &&
 	    __atomic_load_n(&rt_on, __ATOMIC_RELAXED)) {
 		struct trace_event ev = { .call = RETRACE__CALL__CALL_YIELD, .arg0 = RT_YIELD_APPROX,
-					  .arg1 = (int64_t)t->frames,
+					  .arg1 = (int64_t)t->frames, .arg2 = rt_py.frame_place(),
 					  .value = (int64_t)rt_py.fingerprint() };
 		rt_record(&ev);
 	}
@@ -252,17 +261,15 @@ static void rt_drop_record(struct rt_thread *t)
 static void rt_drop_replay(struct rt_thread *t)
 {
 	if (t->probing) {
-		struct trace_event next;
-		int have = rt_sched_peek_event(t, &next) && next.call == RETRACE__CALL__CALL_YIELD &&
-			   next.arg0 == RT_YIELD_APPROX;
-		if (have && (uint64_t)next.value != rt_py.fingerprint()) {
+		/* the place first: most checks of a stretch are elsewhere in its loop */
+		if (rt_py.frame_place() != t->probe_place || rt_py.fingerprint() != t->probe_print) {
 			t->probe_drop = 1;
 			return;
 		}
 		t->probing = 0;
 		t->yield_due = 0;
-		if (have)
-			rt_replay_next(RETRACE__CALL__CALL_YIELD, RT_YIELD_APPROX, (int64_t)t->frames, 0);
+		rt_replay_next(RETRACE__CALL__CALL_YIELD, RT_YIELD_APPROX, (int64_t)t->frames,
+			       t->probe_place);
 	}
 	rt_sched_release(t);
 	__atomic_store_n(&rt_gil_owner, 0, __ATOMIC_SEQ_CST);
@@ -433,7 +440,7 @@ int rt_gil_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct ti
 	if (r != ETIMEDOUT || __atomic_load_n(rt_gilp.locked, __ATOMIC_SEQ_CST) != 1)
 		return r == ETIMEDOUT ? 0 : r;
 	/* a switch interval has passed: ask the holder to yield where replay can find it again, and
-	 * only after a few more let CPython stop it wherever it is */
+	 * only after one more let CPython stop it wherever it is */
 	__atomic_store_n(&rt_yield_wanted, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_add_fetch(&rt_yield_waits, 1, __ATOMIC_SEQ_CST) > RT_YIELD_PATIENCE)
 		return ETIMEDOUT;

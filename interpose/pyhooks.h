@@ -119,6 +119,10 @@ struct rt_pyhooks {
 	 * globals its code names (the same way) and the version tags of its globals and builtins.  Reads only; 0 when the thread has no Python
 	 * frame. */
 	uint64_t (*fingerprint)(void);
+	/* The same thread's innermost frame's place alone, cheaply: its code's first line << 32 |
+	 * its instruction (-1: no Python frame); a fingerprint is only worth computing where this
+	 * is the recorded one. */
+	int64_t (*frame_place)(void);
 	/* When the calling thread is in threading.Thread.start: that thread's name, UTF-8, into
 	 * buf; its length (0: not there, or no name).  Reads only, allocates nothing. */
 	size_t (*thread_name)(char *buf, size_t n);

@@ -66,7 +66,8 @@ void rt_pyhooks_load(int off)
 	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
 	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback ||
 	    !hooks.stack || !hooks.node || !hooks.gil || !hooks.gil_check || !hooks.holds_gil ||
-	    !hooks.count_frames || !hooks.fingerprint || !hooks.thread_name || !hooks.where) {
+	    !hooks.count_frames || !hooks.fingerprint || !hooks.frame_place || !hooks.thread_name ||
+	    !hooks.where) {
 		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
 		       so ? "not the _retrace of this libretrace" : dlerror());
 		return;

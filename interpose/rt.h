@@ -74,6 +74,8 @@ struct rt_thread {
 	uint8_t probing;            /* replay: every eval-breaker check asks for a drop, to find an
 				       approximate switch (gil.c) */
 	uint8_t probe_drop;         /* replay: the drop under way is such a probe, not a switch */
+	int64_t probe_place;        /* replay, probing: the recorded switch's frame place ... */
+	uint64_t probe_print;       /* ... and fingerprint (gil.c) */
 	/* replay: the call as the program is making it, set by wrappers whose key arguments the
 	 * trace holds only as a hash (dns.c), so a divergence can show what was asked; else NULL */
 	const struct trace_event *asked;

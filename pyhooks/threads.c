@@ -200,6 +200,13 @@ static PyObject *global_named(PyObject *globals, PyObject *name)
 
 #define NAMES_LOOKED_AT 16
 
+/* Where the innermost frame is, cheaply: its first line (which code) and instruction. */
+static int64_t frame_place(void)
+{
+	_PyInterpreterFrame *f = pyhooks_innermost_frame();
+	return f ? (int64_t)f->f_code->co_firstlineno << 32 | (uint32_t)_PyInterpreterFrame_LASTI(f) : -1;
+}
+
 /* Addresses are left out: a multi-threaded program's heap can be laid out differently on
  * replay (glibc frees a finished thread's memory when it is gone, a matter of timing), and a
  * fingerprint must not turn that into a divergence of its own. */
@@ -330,6 +337,7 @@ void pyhooks_threads_register(struct rt_pyhooks *h)
 	h->holds_gil = holds_gil;
 	h->count_frames = count_frames;
 	h->fingerprint = fingerprint;
+	h->frame_place = frame_place;
 	h->thread_name = thread_name;
 	h->where = where;
 }

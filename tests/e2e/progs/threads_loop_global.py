@@ -1,5 +1,5 @@
 # threads_loop_global.py — a thread loops with only builtin calls (no Python frame entered,
-# nothing recorded) while the main thread starts and joins 100 short-lived threads: its turns
+# nothing recorded) while the main thread starts and joins 30 short-lived threads: its turns
 # differ only in the length of a module-level list, so its forced switches are found again on
 # replay by the globals its code names.  How far it got varies from run to run.
 import hashlib
@@ -23,7 +23,7 @@ def short_lived(i):
 
 a = threading.Thread(target=allocator)
 a.start()
-for r in range(100):
+for r in range(30):
     t = threading.Thread(target=short_lived, args=(r,))
     t.start()
     t.join()
