@@ -243,8 +243,6 @@ void rt_report_end(void)
 	rt_futex_wake(&rt_report_lock, 0);
 }
 
-#define rt_divergence_tail rt_report_tail
-
 /* With whole stacks: the recorded one of the expected event, in the traceback's format. */
 static void rt_pystack_print_recorded(void)
 {
@@ -274,7 +272,7 @@ __attribute__((noreturn)) static void rt_replay_ended(uint32_t call, int64_t a0,
 		rt_msg("replay diverged on thread %u: the program called %s after the end of the "
 		       "recording (the recorded process exited there)", rt_self.tid, what);
 		rt_pyloc_traceback();
-		rt_divergence_tail(NULL, what, "the program made a call after the end of the recording");
+		rt_report_tail(NULL, what, "the program made a call after the end of the recording");
 		rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 	}
 	rt_msg("replay reached the end of the recording on thread %u: the recorded process was "
@@ -860,9 +858,7 @@ void rt_replay_await(struct rt_thread *t, uint32_t call)
 	rt_thread_ensure(t);
 	const struct trace_event *next;
 	struct trace_error err;
-	while ((next = rt_sched_peek(t)) && next->call != call &&
-	       (next->call == RETRACE__CALL__CALL_PY_LOCATION || next->call == RETRACE__CALL__CALL_PY_FRAME ||
-		next->call == RETRACE__CALL__CALL_PY_STACK)) {
+	while ((next = rt_sched_peek(t)) && next->call != call && rt_call_is_definition(next->call)) {
 		if (rt_sched_next(t, &err) == 1)
 			rt_take_in_definition(t, &t->ev);
 	}
@@ -896,7 +892,7 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 		rt_msg("  threads (the recording has %zu):", rt_reader.ntids);
 		rt_sched_report_threads("made the call above");
 	}
-	rt_divergence_tail(expected, actual, why);
+	rt_report_tail(expected, actual, why);
 }
 
 /* --keep-going: report a divergence that can be gone past and count it; 0 without the option
@@ -1102,7 +1098,7 @@ void rt_finish(int status)
 			rt_describe_event(exp, sizeof exp, next);
 			rt_msg("replay diverged at event #%llu (thread %u): the program is exiting, but the "
 			       "recording goes on with %s", (unsigned long long)next->seq, next->tid, exp);
-			rt_divergence_tail(next, "exit", "the program is exiting, but the recording goes on");
+			rt_report_tail(next, "exit", "the program is exiting, but the recording goes on");
 			rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 		}
 		/* the other threads' recorded events happened before the recorded exit */

@@ -136,6 +136,14 @@ static inline size_t rt_copy_out(void *dst, size_t room, const struct trace_even
  * number, wrote to the terminal) is done: the next thread's turn may begin. */
 void rt_replay_done(void);
 
+/* Events that only say where the program's next events are made (their Python locations and
+ * stacks), which replay takes in on the way to the next event the program asks for. */
+static inline int rt_call_is_definition(uint32_t call)
+{
+	return call == RETRACE__CALL__CALL_PY_LOCATION || call == RETRACE__CALL__CALL_PY_FRAME ||
+	       call == RETRACE__CALL__CALL_PY_STACK;
+}
+
 /* Replay: take in the thread's next events up to the next one that is not a definition, and
  * wait for its turn without consuming it; it must be `call` (else the divergence is reported).
  * For a step that must not begin before its turn (taking the GIL). */

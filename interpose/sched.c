@@ -169,8 +169,7 @@ int rt_sched_peek_event(struct rt_thread *t, struct trace_event *out)
 		return 0;
 	*out = e->next;
 	struct trace_cursor c = e->cursor; /* a copy: reading ahead changes nothing */
-	while (out->call == RETRACE__CALL__CALL_PY_LOCATION || out->call == RETRACE__CALL__CALL_PY_FRAME ||
-	       out->call == RETRACE__CALL__CALL_PY_STACK)
+	while (rt_call_is_definition(out->call))
 		if (trace_cursor_next(&c, out, NULL) != 1)
 			return 0;
 	return 1;
@@ -432,8 +431,7 @@ static int rt_next_described(const struct rt_sched_entry *e, char *call, size_t 
 	struct trace_event ev = e->next, def = { 0 };
 	struct trace_cursor c = e->cursor;
 	int have_def = 0;
-	while (ev.call == RETRACE__CALL__CALL_PY_LOCATION || ev.call == RETRACE__CALL__CALL_PY_FRAME ||
-	       ev.call == RETRACE__CALL__CALL_PY_STACK) {
+	while (rt_call_is_definition(ev.call)) {
 		if (ev.call == RETRACE__CALL__CALL_PY_LOCATION) {
 			def = ev;
 			have_def = 1;
