@@ -5,6 +5,7 @@
  * get a global sequence number and a logical thread id; each thread appends to (record) or reads
  * from (replay) its own stream of the trace.  See rt.h for the invariants this file keeps.
  */
+#include <dlfcn.h>
 #include <fcntl.h>
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -42,7 +43,16 @@ static int rt_pystacks_on;        /* record: RETRACE_PYSTACKS=1 */
 static char rt_stopped[256];      /* record: why recording stopped early, if it did */
 static uint64_t rt_stopped_seq;
 static int64_t rt_clock_last[16]; /* replay: last value handed out per clock id */
-static char rt_trace_abs[4096];   /* record: absolute path of the trace, for programs we exec */
+static char rt_trace_abs[4096];   /* absolute path of the trace (record: for programs we exec and
+				     children's names; replay: for the children's traces) */
+static char rt_parent_trace[4096]; /* record: a child's parent trace (RETRACE_PARENT), "" for
+				     the root */
+static uint64_t rt_parent_event;   /* record: the parent's FORK event that started this child */
+static unsigned rt_child_no;       /* record: this child's number among its parent's children */
+static int rt_forked;              /* record: forked, not executed: the header says so */
+static char rt_libpath[4096];     /* this library's path, for a child whose environment lost it */
+static int rt_argc;                /* the program's arguments, for a forked child's header */
+static char **rt_argv;
 static char rt_execfn[4096];      /* the path the program was first executed by */
 static char *rt_unrecorded_env;   /* record: "RETRACE_UNRECORDED=…" as the environment had it */
 static char *rt_recorded_env;     /* record: "RETRACE_RECORDED=…" */
@@ -480,15 +490,7 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			snprintf(hint, hn, "RETRACE_RECORDED=%s records it", dir);
 			return;
 		}
-	unsigned children = rt_children_count();
 	uint32_t threads = rt_threads_count();
-	if (children) {
-		snprintf(cause, cn, "unsupported: the program started %u child process%s; children "
-			 "run live on replay", children, children == 1 ? "" : "es");
-		snprintf(hint, hn, "what a child prints or does may differ from the recording; "
-			 "replaying child processes is not supported yet");
-		return;
-	}
 	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
 		if (!rt_system_path(f)) {
 			rt_dir_of(dir, sizeof dir, f);
@@ -1077,7 +1079,6 @@ void rt_finish(int status)
 	rt_self.inside++;
 	if (rt_mode == RT_MODE_RECORD) {
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
-		rt_children_note();
 		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
 		tr.events = (rt_stopped[0] ? rt_stopped_seq : __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST)) - 1;
 		tr.exit_status = status < 0 ? -1 : status & 0xff;
@@ -1103,6 +1104,8 @@ void rt_finish(int status)
 		}
 		/* the other threads' recorded events happened before the recorded exit */
 		rt_sched_drain();
+		/* what children never reaped wrote to the terminal */
+		rt_children_output_rest();
 		/* a report another thread is writing ends the process with its own status */
 		rt_report_begin();
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
@@ -1200,40 +1203,133 @@ static int rt_open_dev_null_at(int target)
 	return rt_fd_move(fd, target);
 }
 
-static void rt_start_record(int argc, char **argv, const char *path, const char *exec_of)
+static void rt_abs_path(char *buf, size_t n, const char *path)
 {
-	char old[4096];
-	if (exec_of && atoi(exec_of) == rt_pid)
-		unlink(path); /* our own previous image's trace: recording starts over in this one */
-	else if (snprintf(old, sizeof old, "%s.old", path) < (int)sizeof old)
-		rename(path, old); /* like perf record: keep the previous trace, once */
-	if (path[0] == '/' || !getcwd(rt_trace_abs, sizeof rt_trace_abs - 1))
-		snprintf(rt_trace_abs, sizeof rt_trace_abs, "%s", path);
+	if (path[0] == '/' || !getcwd(buf, n - 1))
+		snprintf(buf, n, "%s", path);
 	else
-		snprintf(rt_trace_abs + strlen(rt_trace_abs), sizeof rt_trace_abs - strlen(rt_trace_abs),
-			 "/%s", path);
+		snprintf(buf + strlen(buf), n - strlen(buf), "/%s", path);
+}
+
+/* The trace file, created, at retrace's fd number, with its header written; -1 when it cannot be
+ * (said; the caller stops recording). */
+static int rt_trace_create(const char *path)
+{
 	int fd = REAL(open)(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rt_msg("cannot create the trace file %s: %s; the program runs unrecorded", path,
 		       strerrordesc_np(errno));
-		rt_disable();
-		return;
+		return -1;
 	}
 	rt_trace_fd = rt_fd_move(fd, rt_high_fd(1));
-	rt_status_fd = rt_open_dev_null_at(rt_high_fd(2));
 	if (trace_writer_open(&rt_writer, rt_trace_fd, RT_TRACE_MAP_ADDR, RT_TRACE_MAP_RESERVE,
 			      1u << 20) < 0) {
 		rt_msg("cannot record to %s: %s; the program runs unrecorded", path, rt_writer.error.msg);
-		rt_disable();
-		return;
+		return -1;
 	}
 	Retrace__Header h;
 	rt_pid_recorded = rt_pid;
-	rt_header_build(&h, argc, argv, rt_trace_fd, rt_status_fd);
+	rt_header_build(&h, rt_argc, rt_argv, rt_trace_fd, rt_status_fd);
+	h.parent.data = (uint8_t *)rt_parent_trace;
+	h.parent.len = strlen(rt_parent_trace);
+	h.parent_event = rt_parent_event;
+	h.forked = rt_forked;
+	h.child = rt_child_no;
 	if (trace_writer_put_header(&rt_writer, &h) < 0) {
 		rt_msg("cannot record to %s: %s; the program runs unrecorded", path, rt_writer.error.msg);
-		rt_disable();
+		return -1;
 	}
+	return 0;
+}
+
+/* A new recording over an old one keeps the old trace as PATH.old; its children's traces,
+ * PATH.1, PATH.2.1 ..., go with it (as PATH.old.1 ...), so that PATH's children are all of this
+ * recording.  (getdents64 on a buffer of our own: start-up must not touch the program's heap.) */
+static void rt_children_aside(const char *path)
+{
+	char dir[4096], old[4200], from[4200];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t nbase = strlen(base);
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
+	int fd = REAL(open)(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	static char buf[32768];
+	long got;
+	while ((got = REAL(syscall)(SYS_getdents64, fd, (long)buf, sizeof buf, 0, 0, 0)) > 0) {
+		for (long at = 0; at < got;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type;
+				 char name[]; } *e = (void *)(buf + at);
+			at += e->reclen;
+			const char *n = e->name, *rest = n + nbase + 1;
+			if (strncmp(n, base, nbase) != 0 || n[nbase] != '.' || *rest < '1' ||
+			    *rest > '9' || strspn(rest, "0123456789.") != strlen(rest))
+				continue;
+			snprintf(from, sizeof from, "%s%s", slash ? dir : "", n);
+			snprintf(old, sizeof old, "%s.old%s", path, n + nbase);
+			rename(from, old);
+		}
+	}
+	REAL(close)(fd);
+}
+
+static void rt_start_record(const char *path, const char *exec_of, const char *parent,
+			    const char *parent_event, const char *child_no)
+{
+	char old[4096];
+	if (parent && *parent) {
+		snprintf(rt_parent_trace, sizeof rt_parent_trace, "%s", parent);
+		rt_parent_event = parent_event ? strtoull(parent_event, NULL, 10) : 0;
+		rt_child_no = child_no ? (unsigned)strtoul(child_no, NULL, 10) : 0;
+	}
+	if ((exec_of && atoi(exec_of) == rt_pid) || rt_parent_trace[0]) {
+		/* our own previous image's trace: recording starts over in this one; or a child's
+		 * stale one (the root moved its recording's aside) */
+		unlink(path);
+	} else if (snprintf(old, sizeof old, "%s.old", path) < (int)sizeof old) {
+		rename(path, old); /* like perf record: keep the previous trace, once */
+		if (!rt_parent_trace[0])
+			rt_children_aside(path);
+	}
+	rt_abs_path(rt_trace_abs, sizeof rt_trace_abs, path);
+	rt_status_fd = rt_open_dev_null_at(rt_high_fd(2));
+	if (rt_trace_create(path) < 0)
+		rt_disable();
+}
+
+/* Record, in a child fork just made: it records on into a trace of its own, named after its
+ * parent's and its number, from this point (its memory, fds and threads' state are the
+ * parent's at the fork).  The parent's trace is still mapped here, shared: it is let go
+ * untouched. */
+void rt_record_forked_child(unsigned child, uint64_t fork_seq)
+{
+	snprintf(rt_parent_trace, sizeof rt_parent_trace, "%s", rt_trace_abs);
+	char path[4200];
+	snprintf(path, sizeof path, "%s.%u", rt_parent_trace, child);
+	snprintf(rt_trace_abs, sizeof rt_trace_abs, "%s", path);
+	rt_parent_event = fork_seq;
+	rt_child_no = child;
+	rt_forked = 1;
+	munmap(rt_writer.map, rt_writer.map_reserve);
+	REAL(close)(rt_trace_fd);
+	memset(&rt_writer, 0, sizeof rt_writer);
+	uint32_t tid = rt_self.chunk.tid;
+	memset(&rt_self.chunk, 0, sizeof rt_self.chunk);
+	rt_self.chunk.tid = tid;
+	rt_self.pyloc_logged = 0;
+	rt_self.pystack_logged = 0;
+	rt_self.pystack_now = 0;
+	rt_seq = 1;
+	rt_stopped[0] = 0;
+	rt_pid = rt_real_pid();
+	rt_children_forked();
+	unlink(path); /* a stale one: the root moved its recording's aside */
+	if (rt_trace_create(path) < 0) {
+		rt_disable();
+		return;
+	}
+	rt_fd_set(rt_trace_fd, RT_FD_OURS);
 }
 
 static void rt_start_replay(int argc, char **argv, const char *path, const char *status_fd)
@@ -1266,6 +1362,7 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
 	const Retrace__Header *h = rt_reader.header;
+	rt_abs_path(rt_trace_abs, sizeof rt_trace_abs, path);
 	rt_paths_init_replay(h);
 	rt_pid_recorded = h->pid;
 	rt_trace_fd = rt_fd_move(fd, h->trace_fd);
@@ -1281,6 +1378,9 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 __attribute__((constructor)) static void rt_init(int argc, char **argv, char **envp)
 {
 	rt_real_init();
+	Dl_info self;
+	if (dladdr((void *)rt_init, &self) && self.dli_fname && self.dli_fname[0] == '/')
+		snprintf(rt_libpath, sizeof rt_libpath, "%s", self.dli_fname);
 	const char *mode = getenv("RETRACE_MODE");
 	if (!mode || !*mode || strcmp(mode, "off") == 0) {
 		rt_env_scrub();
@@ -1312,6 +1412,9 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	const char *wb = getenv("RETRACE_WRITE_BYTES");
 	const char *status_fd = getenv("RETRACE_STATUS_FD");
 	const char *exec_of = getenv("RETRACE_EXEC_OF");
+	const char *parent = getenv("RETRACE_PARENT");
+	const char *parent_event = getenv("RETRACE_PARENT_EVENT");
+	const char *child_no = getenv("RETRACE_CHILD");
 	const char *execfn = getenv("RETRACE_EXECFN");
 	/* which files are recorded (path.c); replay takes the lists from the header instead */
 	const char *unrecorded = getenv("RETRACE_UNRECORDED");
@@ -1336,6 +1439,8 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	rt_pystacks_on = pystacks && *pystacks && strcmp(pystacks, "0") != 0;
 	rt_env_scrub();
 	rt_pid = rt_real_pid();
+	rt_argc = argc;
+	rt_argv = argv;
 
 	/* pyhooks load at the same point of start-up in both modes, as far as the program's heap
 	 * can tell (nothing between here and there allocates from it); record first, so that the
@@ -1347,7 +1452,8 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		if (rt_pystacks_on && !rt_pystacks_active())
 			rt_msg("warning: RETRACE_PYSTACKS needs Python locations, which this process "
 			       "does not have; events get no Python stacks");
-		rt_start_record(argc, argv, path && *path ? path : "trace.pb", exec_of);
+		rt_start_record(path && *path ? path : "trace.pb", exec_of, parent, parent_event,
+				child_no);
 	} else {
 		rt_start_replay(argc, argv, path, status_fd);
 		if (rt_mode == RT_MODE_REPLAY) {
@@ -1391,40 +1497,127 @@ const char *rt_exec_path(void)
 	return rt_execfn;
 }
 
+/* ---- the environment of programs the recorded one starts ---------------------------------- */
+
+/* The RETRACE_* entries a program this one executes or starts needs to record on (the mode, its
+ * trace, this recording's settings, and how it relates to this trace), into add (room for
+ * RT_ENV_ADD), NULL-terminated; with LD_PRELOAD last, which rt_env_merge adds only to an
+ * environment that has none. */
+#define RT_ENV_ADD 14
+static void rt_env_entries(const char **add, char *trace, char *exec_of, char *parent,
+			   char *event, char *child)
+{
+	static char mode[] = "RETRACE_MODE=record", wb[] = "RETRACE_WRITE_BYTES=1";
+	static char pyhooks_off[] = "RETRACE_PYHOOKS=0", pystacks[] = "RETRACE_PYSTACKS=1";
+	static char preload[4200];
+	size_t k = 0;
+	add[k++] = mode;
+	add[k++] = trace;
+	if (exec_of)
+		add[k++] = exec_of;
+	if (parent) {
+		add[k++] = parent;
+		add[k++] = event;
+		add[k++] = child;
+	}
+	if (rt_write_bytes)
+		add[k++] = wb;
+	if (rt_pyhooks_off)
+		add[k++] = pyhooks_off;
+	if (rt_pystacks_on)
+		add[k++] = pystacks;
+	if (rt_unrecorded_env)
+		add[k++] = rt_unrecorded_env;
+	if (rt_recorded_env)
+		add[k++] = rt_recorded_env;
+	if (!preload[0])
+		snprintf(preload, sizeof preload, "LD_PRELOAD=%s", rt_libpath);
+	if (rt_libpath[0])
+		add[k++] = preload;
+	add[k] = NULL;
+}
+
+size_t rt_env_count(char *const envp[])
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+/* envp without its RETRACE_* entries, then add's: into dst, which has room for
+ * rt_env_count(envp) + RT_ENV_ADD + 1.  Allocates nothing and touches no state (a vfork child
+ * calls it). */
+void rt_env_merge(char **dst, char *const envp[], const char *const *add)
+{
+	size_t k = 0;
+	int preload = 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (strncmp(envp[i], "RETRACE_", 8) == 0)
+			continue;
+		preload |= strncmp(envp[i], "LD_PRELOAD=", 11) == 0;
+		dst[k++] = envp[i];
+	}
+	for (size_t i = 0; add[i]; i++)
+		if (!preload || strncmp(add[i], "LD_PRELOAD=", 11) != 0)
+			dst[k++] = (char *)add[i];
+	dst[k] = NULL;
+}
+
+static char *rt_env_str(const char *fmt, const char *s, unsigned long long n)
+{
+	char tmp[4300];
+	int len = s ? snprintf(tmp, sizeof tmp, fmt, s, n) : snprintf(tmp, sizeof tmp, fmt, n);
+	char *p = rt_alloc((size_t)len + 1);
+	if (p)
+		memcpy(p, tmp, (size_t)len + 1);
+	return p;
+}
+
+/* Record: the entries a child numbered `child`, started by the FORK event `seq`, adds to the
+ * environment it executes a program with (arena memory; NULL when there is none left). */
+const char **rt_child_env_add(unsigned child, uint64_t seq)
+{
+	const char **add = rt_alloc(sizeof *add * (RT_ENV_ADD + 1));
+	char *trace = rt_env_str("RETRACE_TRACE=%s.%llu", rt_trace_abs, child);
+	char *parent = rt_env_str("RETRACE_PARENT=%s", rt_trace_abs, 0);
+	char *event = rt_env_str("RETRACE_PARENT_EVENT=%llu", NULL, seq);
+	char *num = rt_env_str("RETRACE_CHILD=%llu", NULL, child);
+	if (!add || !trace || !parent || !event || !num)
+		return NULL;
+	rt_env_entries(add, trace, NULL, parent, event, num);
+	return add;
+}
+
 /* A recorded program that executes another one (a pyenv shim, `env python3 …`, os.execv)
  * becomes that program: the trace then describes the program that ran last, which is the one
  * replay starts.  So the new image gets the recording's variables back (they were removed
  * from the program's view), and is told to replace, not keep, this image's trace. */
 char **rt_exec_env(char *const envp[])
 {
-	static char mode[] = "RETRACE_MODE=record", wb[] = "RETRACE_WRITE_BYTES=1";
-	static char pyhooks_off[] = "RETRACE_PYHOOKS=0", pystacks[] = "RETRACE_PYSTACKS=1";
-	static char trace[4200], exec_of[64];
-	size_t n = 0;
-	while (envp && envp[n])
-		n++;
-	char **env = rt_alloc(sizeof *env * (n + 9));
-	if (!env)
-		return (char **)envp;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "RETRACE_", 8) != 0)
-			env[k++] = envp[i];
+	static char trace[4200], exec_of[64], parent[4200], event[64], child[48];
+	const char *add[RT_ENV_ADD + 1];
 	snprintf(trace, sizeof trace, "RETRACE_TRACE=%s", rt_trace_abs);
 	snprintf(exec_of, sizeof exec_of, "RETRACE_EXEC_OF=%d", (int)rt_pid);
-	env[k++] = mode;
-	env[k++] = trace;
-	env[k++] = exec_of;
-	if (rt_write_bytes)
-		env[k++] = wb;
-	if (rt_pyhooks_off)
-		env[k++] = pyhooks_off;
-	if (rt_pystacks_on)
-		env[k++] = pystacks;
-	if (rt_unrecorded_env)
-		env[k++] = rt_unrecorded_env;
-	if (rt_recorded_env)
-		env[k++] = rt_recorded_env;
-	env[k] = NULL;
+	snprintf(parent, sizeof parent, "RETRACE_PARENT=%s", rt_parent_trace);
+	snprintf(event, sizeof event, "RETRACE_PARENT_EVENT=%llu", (unsigned long long)rt_parent_event);
+	snprintf(child, sizeof child, "RETRACE_CHILD=%u", rt_child_no);
+	rt_env_entries(add, trace, exec_of, rt_parent_trace[0] ? parent : NULL, event, child);
+	char **env = rt_alloc(sizeof *env * (rt_env_count(envp) + RT_ENV_ADD + 1));
+	if (!env)
+		return (char **)envp;
+	rt_env_merge(env, envp, add);
 	return env;
+}
+
+int rt_is_child(void)
+{
+	if (rt_mode == RT_MODE_REPLAY)
+		return rt_reader.header && rt_reader.header->parent.len > 0;
+	return rt_parent_trace[0] != 0;
+}
+
+const char *rt_trace_path(void)
+{
+	return rt_trace_abs;
 }

@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -98,6 +99,7 @@ void rt_fd_inventory(void)
 			}
 			rt_self.inside--;
 			rt_fd_set(fd, ev->result == 1 ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
+			rt_fd_note_output(fd, ev);
 			continue;
 		}
 		struct stat st;
@@ -188,4 +190,30 @@ long rt_fdnum_end(struct rt_fdnum *o, long r, int err)
 	rt_replay_done();
 	errno = err;
 	return r;
+}
+
+/* ---- what the recorded terminal was --------------------------------------------------------
+ *
+ * Replay writes what a child wrote to the replayed process's own fds 1 and 2 (child.c): a
+ * child's write names the device and inode it went to, and these are the recorded ones. */
+
+static struct { uint64_t dev, ino; int known; } rt_outputs[3];
+
+void rt_fd_note_output(int fd, const struct trace_event *inventory)
+{
+	struct stat st;
+	if (fd < 1 || fd > 2 || inventory->result != 1 || inventory->data_len < sizeof st)
+		return;
+	memcpy(&st, inventory->data, sizeof st);
+	rt_outputs[fd].dev = st.st_dev;
+	rt_outputs[fd].ino = st.st_ino;
+	rt_outputs[fd].known = 1;
+}
+
+int rt_fd_output_of(uint64_t dev, uint64_t ino)
+{
+	for (int fd = 1; fd <= 2; fd++)
+		if (rt_outputs[fd].known && rt_outputs[fd].dev == dev && rt_outputs[fd].ino == ino)
+			return fd;
+	return -1;
 }

@@ -460,3 +460,14 @@ const char *rt_gil_describe(const struct rt_thread *t)
 	default: return "does not hold the GIL";
 	}
 }
+
+/* Record, in a forked child: only the forking thread is left, and CPython takes the GIL afresh
+ * (PyOS_AfterFork_Child). */
+void rt_gil_forked(void)
+{
+	rt_self.gil = RT_GIL_NONE;
+	rt_self.yield_pending = 0;
+	rt_gil_takers = 0;
+	rt_yield_waits = 0;
+	rt_yield_wanted = 0;
+}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -494,6 +495,19 @@ static void write_record(uint32_t call, int fd, const uint8_t *flat, size_t n,
 		.hash = hash, .hash_len = TRACE_HASH_SIZE,
 		.data = keep ? flat : NULL, .data_len = keep ? (uint32_t)n : 0,
 	};
+	/* A child's writes to an fd it inherited may be its parent's terminal: the parent's replay
+	 * writes them there (child.c), so they keep their bytes and what the fd is. */
+	uint64_t id[2];
+	struct stat st;
+	if (RT_UNLIKELY(rt_is_child()) && r > 0 && flat && (rt_fd_get(fd) & RT_FD_INHERITED) &&
+	    REAL(fstat)(fd, &st) == 0) {
+		id[0] = st.st_dev;
+		id[1] = st.st_ino;
+		ev.aux = (const uint8_t *)id;
+		ev.aux_len = sizeof id;
+		ev.data = flat;
+		ev.data_len = (uint32_t)n;
+	}
 	rt_record(&ev);
 }
 

@@ -3,8 +3,9 @@
  * A signal the program sends itself is logged before it is sent (SIGKILL never returns to log
  * after), and on replay really delivered, to the live pid: the replay dies the way the recording
  * did.  Signals to other processes are not delivered on replay; their recorded result is
- * returned.  Child processes are not recorded yet: they run unrecorded, and say so.  A program
- * that executes another is recorded on into the new one (core.c, rt_exec_env).
+ * returned (child.c has the children themselves).  A program that executes another is recorded
+ * on into the new one (core.c, rt_exec_env); a vfork child's exec adds its entries on its own
+ * stack (child.c).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -43,58 +44,6 @@ RT_EXPORT int kill(pid_t pid, int sig)
 	return r;
 }
 
-static unsigned children;
-
-/* Replay says so at once: the child really runs, live.  Record says so when the recording
- * ends (rt_children_note), so that the children of a shell script that then executes the real
- * program (a pyenv shim, say), whose trace is discarded, make no noise. */
-static void child_started(pid_t pid)
-{
-	if (pid <= 0)
-		return;
-	if (__atomic_fetch_add(&children, 1, __ATOMIC_RELAXED) == 0 && rt_replaying())
-		rt_msg("warning: the program started a child process; child processes are not "
-		       "replayed yet, it runs live");
-}
-
-unsigned rt_children_count(void)
-{
-	return __atomic_load_n(&children, __ATOMIC_RELAXED);
-}
-
-void rt_children_note(void)
-{
-	unsigned n = __atomic_load_n(&children, __ATOMIC_RELAXED);
-	if (n && !rt_replaying())
-		rt_msg("warning: the program started %u child process%s, which %s not recorded "
-		       "(not supported yet); replay will run %s live", n, n == 1 ? "" : "es",
-		       n == 1 ? "was" : "were", n == 1 ? "it" : "them");
-}
-
-RT_EXPORT pid_t fork(void)
-{
-	if (!rt_active(RT_PROC))
-		return REAL(fork)();
-	pid_t pid = rt_real.fork();
-	if (pid == 0) {
-		/* The child shares the trace mapping with its parent: it must never write to it, nor
-		 * hand on a turn of the parent's schedule its forking thread held. */
-		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
-		rt_mode = RT_MODE_OFF;
-		rt_self.turn_held = 0;
-		return 0;
-	}
-	child_started(pid);
-	return pid;
-}
-
-/* A vfork child borrows our memory: anything retrace did in it would happen to the parent.
- * Until children are recorded, a real fork is the safe answer (the child only execs or exits). */
-RT_EXPORT pid_t vfork(void)
-{
-	return fork();
-}
-
 RT_EXPORT void exit(int status)
 {
 	rt_finish(status);
@@ -126,8 +75,17 @@ __attribute__((noreturn)) static void exec_in_replay(const char *path)
 	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
 }
 
+/* In a vfork child, which may not allocate: the environment is built on its stack. */
+#define VFORK_ENV(envp, env)                                                                   \
+	char *env[rt_env_count(envp) + RT_ENV_ADD + 1];                                        \
+	rt_env_merge(env, envp, rt_vfork_env)
+
 RT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
+	if (RT_UNLIKELY(rt_vfork_env != NULL)) {
+		VFORK_ENV(envp, env);
+		return rt_real.execve(path, argv, env);
+	}
 	if (!rt_active(RT_PROC))
 		return REAL(execve)(path, argv, envp);
 	if (rt_replaying())
@@ -142,6 +100,10 @@ RT_EXPORT int execv(const char *path, char *const argv[])
 
 RT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
+	if (RT_UNLIKELY(rt_vfork_env != NULL)) {
+		VFORK_ENV(envp, env);
+		return rt_real.execvpe(file, argv, env);
+	}
 	if (!rt_active(RT_PROC))
 		return REAL(execvpe)(file, argv, envp);
 	if (rt_replaying())
@@ -156,6 +118,10 @@ RT_EXPORT int execvp(const char *file, char *const argv[])
 
 RT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
+	if (RT_UNLIKELY(rt_vfork_env != NULL)) {
+		VFORK_ENV(envp, env);
+		return rt_real.fexecve(fd, argv, env);
+	}
 	if (!rt_active(RT_PROC))
 		return REAL(fexecve)(fd, argv, envp);
 	if (rt_replaying())

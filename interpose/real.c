@@ -75,6 +75,8 @@ void rt_real_init(void)
 	t.dup3 = next("dup3");
 	t.kill = next("kill");
 	t.fork = next("fork");
+	t.posix_spawn = next("posix_spawn");
+	t.posix_spawnp = next("posix_spawnp");
 	t.exit = next("exit");
 	t._exit = next("_exit");
 	t._Exit = next("_Exit");

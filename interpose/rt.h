@@ -182,10 +182,38 @@ const char *rt_exec_path(void);
 /* Record: the environment a program we exec must get so that it records on into the trace. */
 char **rt_exec_env(char *const envp[]);
 
-/* Record: say, once at the end, that child processes ran unrecorded (proc.c). */
-void rt_children_note(void);
-/* How many child processes the program started (they run live on replay). */
-unsigned rt_children_count(void);
+/* ---- child processes (child.c; their environment and trace, core.c) ---------------------- */
+
+/* Record: the number of entries in an environment, and envp without its RETRACE_* entries
+ * followed by add's (LD_PRELOAD only if envp has none) into dst, which has room for
+ * rt_env_count(envp) + RT_ENV_ADD + 1; rt_env_merge allocates nothing and touches no state. */
+#define RT_ENV_ADD 14
+size_t rt_env_count(char *const envp[]);
+void rt_env_merge(char **dst, char *const envp[], const char *const *add);
+/* Record: what the environment of a child numbered `child`, started by the FORK event `seq`,
+ * adds so that the program it executes records into the child's trace (arena; NULL: none). */
+const char **rt_child_env_add(unsigned child, uint64_t seq);
+/* Record, in the child a fork just made: record on into the child's own trace. */
+void rt_record_forked_child(unsigned child, uint64_t fork_seq);
+/* This process is a child of a recorded one (its trace names a parent). */
+int rt_is_child(void);
+/* The absolute path of this process's trace (record or replay). */
+const char *rt_trace_path(void);
+/* Other processes of the recording may share semaphores with this one: it started a child, or
+ * is one (the same in record and replay). */
+int rt_processes(void);
+/* child.c: a forked child numbers its own children from 1 again. */
+void rt_children_forked(void);
+/* Replay: the children the program started and never reaped wrote to the terminal: write it. */
+void rt_children_output_rest(void);
+/* Record, vfork: while the parent's thread waits for its vfork child, the child's exec adds
+ * these entries to its environment (NULL: no vfork child is running on this thread). */
+extern __thread const char **rt_vfork_env;
+/* Replay: the child that started with the FORK event `ev` (its pid in result or value). */
+void rt_child_started(const struct trace_event *ev, pid_t pid);
+/* Replay: what the recorded fds 1 and 2 were (their device and inode), for a child's output. */
+void rt_fd_note_output(int fd, const struct trace_event *inventory);
+int rt_fd_output_of(uint64_t dev, uint64_t ino);
 
 /* Capture settings of this recording (core.c): whether writes keep their bytes, chunk size. */
 int rt_write_bytes_enabled(void);
@@ -287,6 +315,8 @@ int rt_gil_start(void);
 const char *rt_gil_layout(void);
 /* What a stalled thread's GIL state is, for reports. */
 const char *rt_gil_describe(const struct rt_thread *t);
+/* Record, in a forked child: the forking thread is the only one, and holds no GIL yet. */
+void rt_gil_forked(void);
 /* The GIL's condition variable, whose timed wait is gil.c's (sync.c asks). */
 int rt_is_gil_cond(const pthread_cond_t *c);
 int rt_gil_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs);
@@ -541,6 +571,10 @@ struct rt_real_table {
 	int (*dup3)(int, int, int);
 	int (*kill)(pid_t, int);
 	pid_t (*fork)(void);
+	int (*posix_spawn)(pid_t *, const char *, const void *, const void *, char *const[],
+			   char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const void *, const void *, char *const[],
+			    char *const[]);
 	void (*exit)(int) __attribute__((noreturn));
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));

@@ -79,12 +79,14 @@ RT_EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict cond, pthread_mute
 
 /* ---- semaphores ----------------------------------------------------------------------------- */
 
-/* The semaphore operations that are events while several threads run; with one thread only
- * the timed waits are (their outcome is the clock's). */
+/* The semaphore operations that are events while several threads run, or other processes of
+ * the recording may share semaphores with this one (multiprocessing's locks are named
+ * semaphores, and replay runs no other process to post them); otherwise only the timed waits
+ * are (their outcome is the clock's). */
 static inline int sem_recorded(uint32_t call)
 {
 	int timed = call == RETRACE__CALL__CALL_SEM_TIMEDWAIT || call == RETRACE__CALL__CALL_SEM_CLOCKWAIT;
-	return (timed || rt_threaded()) && rt_active(RT_THREAD);
+	return (timed || rt_threaded() || rt_processes()) && rt_active(RT_THREAD);
 }
 
 static int sem_replay(uint32_t call, clockid_t clk, sem_t *sem, const struct timespec *abs)
@@ -95,7 +97,7 @@ static int sem_replay(uint32_t call, clockid_t clk, sem_t *sem, const struct tim
 		errno = ev->err;
 		return (int)ev->result;
 	}
-	if (!abs || rt_threaded())
+	if (!abs || rt_threaded() || rt_processes())
 		return 0; /* the recorded order is the semaphore's: nothing to wait for */
 	struct timespec dl = real_deadline(clk, abs);
 	int r = rt_real.sem_clockwait(sem, clk, &dl);
@@ -169,5 +171,36 @@ RT_EXPORT int sem_clockwait(sem_t *restrict sem, clockid_t clk, const struct tim
 		return sem_replay(RETRACE__CALL__CALL_SEM_CLOCKWAIT, clk, sem, abs);
 	int r = rt_real.sem_clockwait(sem, clk, abs);
 	sem_record(RETRACE__CALL__CALL_SEM_CLOCKWAIT, clk, sem, r, errno);
+	return r;
+}
+
+/* The value is another process's or thread's doing (multiprocessing's SemLock checks it before a
+ * release): an event whenever the waits are. */
+RT_EXPORT int sem_getvalue(sem_t *restrict sem, int *restrict sval)
+{
+	static int (*real)(sem_t *, int *);
+	if (!sem_recorded(RETRACE__CALL__CALL_SEM_GETVALUE))
+		return REAL_SYM(real, "sem_getvalue")(sem, sval);
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_SEM_GETVALUE, 0, 0, 0);
+		if (ev->result != 0) {
+			errno = ev->err;
+			return (int)ev->result;
+		}
+		rt_copy_out(sval, sizeof *sval, ev);
+		return 0;
+	}
+	int v = 0;
+	int r = REAL_SYM(real, "sem_getvalue")(sem, &v);
+	int e = errno;
+	if (r == 0)
+		*sval = v;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_SEM_GETVALUE, .result = r, .err = r ? e : 0,
+		.value = (int64_t)(uintptr_t)sem, .data = r == 0 ? (const uint8_t *)&v : NULL,
+		.data_len = r == 0 ? sizeof v : 0,
+	};
+	rt_record(&ev);
+	errno = e;
 	return r;
 }

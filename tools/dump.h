@@ -47,6 +47,7 @@ enum {
 	RESULT_ERRNO = 1 << 9,       /* result is an error number (the pthread convention) */
 	VALUE_SEM = 1 << 10,         /* value is a semaphore's address: printed in hex, as sem= */
 	VALUE_FINGERPRINT = 1 << 11, /* value is an approximate yield's frame fingerprint (hex) */
+	ARG0_SIGNAL = 1 << 12,       /* arg0 is a signal number */
 };
 
 /* What the byte field aux holds. */
@@ -76,6 +77,10 @@ enum call_family call_family_of(uint32_t call);
  * string (lookups store one after each); the last may end with aux instead (paths do). */
 int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_t **s,
 		    uint32_t *slen);
+
+/* ---- dump-tree.c: the process tree of a recording (--tree) ---------------------------------- */
+
+int dump_tree(const char *path);
 
 /* ---- dump-print.c: printing primitives ---------------------------------------------------- */
 

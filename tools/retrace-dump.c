@@ -28,7 +28,7 @@ const char tool_name[] = "retrace-dump";
 
 static void usage(void)
 {
-	printf("Usage: %s [--json] [--header | --stats | --stacks] TRACE\n"
+	printf("Usage: %s [--json] [--header | --stats | --stacks | --tree] TRACE\n"
 	       "Print the header, the events and the trailer of a retrace trace.\n"
 	       "\n"
 	       "      --json     one JSON object per line instead of text\n"
@@ -36,6 +36,9 @@ static void usage(void)
 	       "      --stats    print a summary: events and bytes per call family and per call,\n"
 	       "                 duration, threads, GIL handoffs and forced switches, how the\n"
 	       "                 recording ended\n"
+	       "      --tree     print the process tree of the recording: TRACE and its\n"
+	       "                 children's traces (TRACE.1, TRACE.1.1 ...), each with its pid,\n"
+	       "                 command line and how it ended\n"
 	       "      --stacks   with each event, the Python frames that called its own\n"
 	       "                 (traces recorded with retrace-record --python-stacks)\n"
 	       "      --help     show this help and exit\n"
@@ -67,6 +70,10 @@ static const char *call_function_name(const struct trace_event *ev)
 						   "lgetxattr", "flistxattr", "fgetxattr" };
 	static const char *const byname_names[] = { "gethostbyname", "gethostbyname_r",
 						    "gethostbyname2", "gethostbyname2_r" };
+	static const char *const fork_names[] = { NULL, "fork", "vfork", "posix_spawn",
+						  "posix_spawnp" };
+	static const char *const signal_setup_names[] = { NULL, "setitimer", "alarm", "getitimer",
+							  "pause", "sigsuspend" };
 #define PICK(names, i) \
 	((i) >= 0 && (i) < (int64_t)(sizeof names / sizeof names[0]) ? names[i] : NULL)
 	switch (ev->call) {
@@ -78,6 +85,9 @@ static const char *call_function_name(const struct trace_event *ev)
 	case CALL(GETHOSTBYADDR): return ev->arg2 == 1 ? "gethostbyaddr_r" : NULL;
 	case CALL(OPENDIR): return ev->arg0 >= 0 ? "fdopendir" : NULL;
 	case CALL(FD_NUMBER): return fd_number_name(ev->arg0);
+	case CALL(FORK): return PICK(fork_names, ev->arg0);
+	case CALL(WAIT): return ev->arg0 == 2 ? "waitid" : "waitpid";
+	case CALL(SIGNAL_SETUP): return PICK(signal_setup_names, ev->arg0);
 	default: return NULL;
 	}
 #undef PICK
@@ -236,7 +246,8 @@ static void print_arg_text(int64_t v, unsigned index, unsigned flags, const stru
 		fputs(address_family_name(v), stdout);
 		return;
 	}
-	if (index == 1 && (flags & ARG1_SIGNAL) && v > 0 && v < 65 &&
+	if (((index == 1 && (flags & ARG1_SIGNAL)) || (index == 0 && (flags & ARG0_SIGNAL))) &&
+	    v > 0 && v < 65 &&
 	    sigabbrev_np((int)v) != NULL) {
 		printf("SIG%s", sigabbrev_np((int)v));
 		return;
@@ -599,6 +610,12 @@ static void print_header_text(const Retrace__Header *h)
 	print_utc(h->start_time_ns);
 	putchar('\n');
 	printf("%-13s%" PRId32 "\n", "pid:", h->pid);
+	if (h->parent.len) {
+		printf("%-13s", "parent:");
+		tool_print_escaped(stdout, h->parent.data, h->parent.len);
+		printf(", event #%" PRIu64 ", child %" PRIu32 "%s\n", h->parent_event, h->child,
+		       h->forked ? ", forked (its memory is the parent's there)" : "");
+	}
 	printf("%-13s", "hostname:");
 	if (h->hostname != NULL)
 		tool_print_escaped(stdout, (const uint8_t *)h->hostname, strlen(h->hostname));
@@ -810,17 +827,18 @@ static void print_end_json(const struct trace_reader *r, uint64_t nevents)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_HELP, OPT_VERSION };
+	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_TREE, OPT_HELP, OPT_VERSION };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "header", no_argument, NULL, OPT_HEADER },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "stacks", no_argument, NULL, OPT_STACKS },
+		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, header_only = 0, stats = 0, stacks = 0, opt;
+	int json = 0, header_only = 0, stats = 0, stacks = 0, tree = 0, opt;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
@@ -836,6 +854,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STACKS:
 			stacks = 1;
+			break;
+		case OPT_TREE:
+			tree = 1;
 			break;
 		case OPT_HELP:
 			usage();
@@ -857,6 +878,11 @@ int main(int argc, char **argv)
 		tool_usage_error("--stacks goes with the events, not with --%s",
 				 stats ? "stats" : "header");
 	const char *path = argv[optind];
+	if (tree) {
+		if (json || stats || header_only || stacks)
+			tool_usage_error("--tree goes with no other option");
+		return dump_tree(path);
+	}
 
 	struct trace_reader r;
 	struct trace_error err;

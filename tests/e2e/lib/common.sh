@@ -379,3 +379,106 @@ many_replays() {
 			${first_bad:+"$(explain "$d/record" "$d/replay$first_bad")"}
 	fi
 }
+
+# ---- child processes ---------------------------------------------------------------------------
+
+# children_case NAME PROG [options]: record PROG, which starts children, and prove that its
+# replays run none.  It is recorded with a directory of its own first on PATH, holding links to
+# the commands it runs; before the replays each becomes a script that exits 99, and the marker
+# files (ran.*) its Python children create in the cwd are deleted and must stay absent.  Its
+# two replays must match the recording, two native runs (in another directory) must differ,
+# and `retrace-dump --tree` must list its children.
+#   --shadow "CMD..."   the commands to shadow
+#   --children N        how many children the tree must show (at least)
+#   --alone "N..."      children whose trace is replayed alone: its stdout must be child-out.N,
+#                       which PROG writes in its cwd with what child N printed
+#   --arg A             an argument for PROG
+#   --status S          how the recorded program ends ("exit 0" by default)
+children_case() {
+	local name=$1 prog=$PROGS/$2
+	shift 2
+	selected "$name" || return 0
+	local shadow_cmds="" nchildren=1 alone="" args=() want_status="exit 0"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--shadow) shadow_cmds=$2; shift ;;
+		--children) nchildren=$2; shift ;;
+		--alone) alone=$2; shift ;;
+		--arg) args+=("$2"); shift ;;
+		--status) want_status=$2; shift ;;
+		*) die "children_case $name: unknown option $1" ;;
+		esac
+		shift
+	done
+	local d=$T/$name c
+	local cwd=$d/cwd bin=$d/bin trace=$d/cwd/trace.pb rec=$d/record
+	mkdir -p "$cwd" "$bin" "$d/native1" "$d/native2"
+	for c in $shadow_cmds; do ln -sf "$(command -v "$c")" "$bin/$c"; done
+	local cmd=(env "PATH=$bin:$PATH" "$PYTHON" "$prog" ${args[@]+"${args[@]}"})
+	(cd "$cwd" && run "$rec" null "$BIN/retrace-record" -o "$trace" -- "${cmd[@]}")
+	if [ "$(status_of "$rec")" = "$want_status" ] && [ -s "$rec.out" ] && [ ! -s "$rec.err" ]; then
+		ok "$name: record ends with '$want_status', nothing on stderr"
+	else
+		not_ok "$name: record ends with '$want_status', nothing on stderr" \
+			"status: $(status_of "$rec"); stderr: $(head -c 600 "$rec.err")"
+	fi
+	(cd "$d/native1" && run "$d/native1/run" null "${cmd[@]}")
+	(cd "$d/native2" && run "$d/native2/run" null "${cmd[@]}")
+
+	# the world the children would need is gone
+	for c in $shadow_cmds; do
+		rm -f "$bin/$c"
+		printf '#!/bin/sh\necho "%s ran on replay" >&2\nexit 99\n' "$c" >"$bin/$c"
+		chmod +x "$bin/$c"
+	done
+	rm -f "$cwd"/ran.*
+	local replay=(env E2E_MARK=replayed unshare -n "$BIN/retrace-replay" "$trace")
+	run "$d/replay1" null "${replay[@]}"
+	run "$d/replay2" null "${replay[@]}"
+	if same "$rec" "$d/replay1"; then
+		ok "$name: replay 1 matches the recording"
+	else
+		not_ok "$name: replay 1 matches the recording" "$(explain "$rec" "$d/replay1")" \
+			"reproduce: E2E_KEEP=1 tests/e2e/run $name; cd $ROOT && ${replay[*]}"
+	fi
+	if same "$d/replay1" "$d/replay2"; then
+		ok "$name: replay 2 matches replay 1"
+	else
+		not_ok "$name: replay 2 matches replay 1" "$(explain "$d/replay1" "$d/replay2")"
+	fi
+	local ran
+	ran=$(cd "$cwd" && ls ran.* 2>/dev/null | head -n 3)
+	if [ -z "$ran" ]; then
+		ok "$name: no child ran on replay"
+	else
+		not_ok "$name: no child ran on replay" "markers: $ran"
+	fi
+	if ! cmp -s "$d/native1/run.out" "$d/native2/run.out" && [ -s "$d/native1/run.out" ]; then
+		ok "$name: native runs differ, so equal replays prove something"
+	else
+		not_ok "$name: native runs differ, so equal replays prove something" \
+			"$(head -c 300 "$d/native1/run.out")"
+	fi
+	"$BIN/retrace-dump" --tree "$trace" >"$d/tree.txt" 2>&1
+	local shown
+	shown=$(grep -c '^  [^ ].*(\(fork\|vfork\|posix_spawn\|posix_spawnp\), parent event' "$d/tree.txt")
+	if [ "$shown" -ge "$nchildren" ] && ! grep -q 'no trace' "$d/tree.txt"; then
+		ok "$name: retrace-dump --tree shows its $shown children, each with its trace"
+	else
+		not_ok "$name: retrace-dump --tree shows at least $nchildren children, each with its trace" \
+			"$(head -n 20 "$d/tree.txt")"
+	fi
+	local n
+	for n in $alone; do
+		run "$d/alone$n" null unshare -n "$BIN/retrace-replay" "$trace.$n"
+		if cmp -s "$d/alone$n.out" "$cwd/child-out.$n" && [ "$(status_of "$d/alone$n")" = "exit 0" ] &&
+			[ -s "$cwd/child-out.$n" ]; then
+			ok "$name: child $n replayed alone prints what it printed when recorded"
+		else
+			not_ok "$name: child $n replayed alone prints what it printed when recorded" \
+				"status: $(status_of "$d/alone$n"); stderr: $(head -c 400 "$d/alone$n.err")" \
+				"recorded: $(head -c 200 "$cwd/child-out.$n" 2>/dev/null)" \
+				"alone:    $(head -c 200 "$d/alone$n.out")"
+		fi
+	done
+}

@@ -1,6 +1,5 @@
-# child_output.py — its output comes from a child process, which retrace does not record: the
-# child (mkdir DIR) succeeds when recorded and, running live again on replay, finds DIR there
-# and fails, so the program prints another status.
+# child_output.py — its output comes from a child process: mkdir DIR succeeds when recorded; a
+# replay that ran it again would find DIR there (or, removed, create it again).
 import subprocess
 import sys
 
