@@ -199,6 +199,7 @@ void rt_record_append(struct trace_event *ev)
 	struct rt_thread *t = &rt_self;
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
 		rt_record_failed(ev->seq);
+	rt_signals_poll();
 }
 
 void rt_record(struct trace_event *ev)
@@ -218,6 +219,7 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 	if (RT_UNLIKELY(trace_writer_append_value(&rt_writer, &t->chunk, RT_CHUNK_SIZE, seq, call,
 						  arg0, result, value, loc) < 0))
 		rt_record_failed(seq);
+	rt_signals_poll();
 }
 
 /* ---- replay ------------------------------------------------------------------------------- */
@@ -1053,6 +1055,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	}
 	if (RT_UNLIKELY(t->turn_held) && rt_replay_is_pure(call))
 		rt_sched_release(t);
+	if (RT_UNLIKELY(rt_sig_expected))
+		rt_signals_replay(t);
 	return ev;
 }
 
@@ -1082,6 +1086,7 @@ void rt_finish(int status)
 		Retrace__Trailer tr = RETRACE__TRAILER__INIT;
 		tr.events = (rt_stopped[0] ? rt_stopped_seq : __atomic_load_n(&rt_seq, __ATOMIC_SEQ_CST)) - 1;
 		tr.exit_status = status < 0 ? -1 : status & 0xff;
+		tr.signals = rt_signals_count();
 		if (rt_stopped[0]) {
 			tr.stopped = rt_stopped;
 			tr.stopped_at_seq = rt_stopped_seq;
@@ -1373,6 +1378,8 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 	rt_argv_compare(h, argc, argv);
 	rt_env_compare(h);
 	rt_sched_init(&rt_reader);
+	/* a trace without a trailer may have signals up to where it ends */
+	rt_sig_expected = !rt_reader.trailer || rt_reader.trailer->signals > 0;
 }
 
 __attribute__((constructor)) static void rt_init(int argc, char **argv, char **envp)

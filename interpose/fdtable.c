@@ -147,6 +147,7 @@ void rt_fdnum_begin(struct rt_fdnum *o, int which, int fd, int newfd)
 	}
 	o->ev = (struct trace_event){ .call = RETRACE__CALL__CALL_FD_NUMBER, .arg0 = which,
 				      .arg1 = fd, .arg2 = newfd };
+	rt_signals_defer(&rt_self);
 	while (__atomic_exchange_n(&fdnum_lock, 1, __ATOMIC_ACQUIRE))
 		rt_futex_wait(&fdnum_lock, 1, 1000000);
 	/* A number given back takes its place in the order before it is free: whoever gets it next
@@ -168,6 +169,7 @@ long rt_fdnum_end(struct rt_fdnum *o, long r, int err)
 			rt_record_append(&o->ev);
 		__atomic_store_n(&fdnum_lock, 0, __ATOMIC_RELEASE);
 		rt_futex_wake(&fdnum_lock, 0);
+		rt_signals_undefer(&rt_self);
 		errno = err;
 		return r;
 	}

@@ -375,10 +375,94 @@ static void rt_gil_taken(struct rt_thread *t)
 	__atomic_store_n(&rt_yield_wanted, 0, __ATOMIC_SEQ_CST);
 }
 
+/* ---- replay: a signal due at an eval-breaker check (signal.c) ----------------------------
+ *
+ * With one thread, no GIL schedule runs, but the same drop request finds the checks: each
+ * drop's lock of the GIL's mutex is a check, where signal.c compares the frame with the
+ * recorded one; take_gil clears the request, so its unlock sets it again while the signal is
+ * due; drop_gil's wait for another thread to take the GIL returns at once. */
+
+static int rt_sig_drop_asked; /* record: a signal handler asked for a drop */
+
+void rt_gil_signal_prepare(void)
+{
+	if (rt_gilp.mutex || !rt_py.gil || !rt_py.frame_place)
+		return;
+	struct rt_pygil g;
+	rt_py.gil(&g);
+	if (!g.drop_request || !g.eval_breaker || !g.mutex)
+		return;
+	REAL_SYM(real_mutex_lock, "pthread_mutex_lock");
+	REAL_SYM(real_mutex_unlock, "pthread_mutex_unlock");
+	real_cond_signal = rt_cond_sym("pthread_cond_signal");
+	real_cond_wait = rt_cond_sym("pthread_cond_wait");
+	rt_gilp = g;
+}
+
+/* From a signal handler: two stores, as CPython's own forced switch makes. */
+void rt_gil_signal_check_soon(void)
+{
+	if (!rt_gilp.mutex || rt_gil_state == 1)
+		return;
+	__atomic_store_n(&rt_sig_drop_asked, 1, __ATOMIC_SEQ_CST);
+	rt_request_switch();
+}
+
+int rt_gil_signal_probe(void)
+{
+	if (rt_gil_state == 1)
+		return -1;
+	rt_gil_signal_prepare();
+	if (!rt_gilp.mutex)
+		return -1;
+	rt_self.sig_probe = 1;
+	rt_request_switch();
+	return 0;
+}
+
+/* A lock of the GIL's mutex with one thread: drop_gil's when the GIL is held (the thread is at
+ * an eval-breaker check, or releases the GIL around a call: both are points replay finds
+ * again), take_gil's when it is free. */
+static void rt_sig_gil_lock(struct rt_thread *t)
+{
+	if (__atomic_load_n(rt_gilp.locked, __ATOMIC_SEQ_CST) != 1) {
+		/* take_gil, which clears the request: its unlock asks again while one is wanted */
+		if (t->sig_probe_phase == 1 || t->sig_probe ||
+		    __atomic_load_n(&rt_sig_drop_asked, __ATOMIC_SEQ_CST))
+			t->sig_probe_phase = 2;
+		return;
+	}
+	if (rt_replaying()) {
+		if (!t->sig_probe)
+			return;
+		t->sig_probe_phase = 1;
+		rt_signal_probe_check(t);
+		return;
+	}
+	if (!__atomic_exchange_n(&rt_sig_drop_asked, 0, __ATOMIC_SEQ_CST))
+		return;
+	t->sig_probe_phase = 1;
+	rt_signals_at_check();
+}
+
+static void rt_sig_probe_unlock(struct rt_thread *t)
+{
+	if (t->sig_probe_phase != 2)
+		return;
+	t->sig_probe_phase = 0;
+	if (t->sig_probe || __atomic_load_n(&rt_sig_drop_asked, __ATOMIC_SEQ_CST))
+		rt_request_switch(); /* take_gil cleared the request: the next check drops again */
+}
+
 RT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	if (RT_UNLIKELY(m == rt_gilp.mutex) && rt_gil_on())
-		return rt_gil_lock(m);
+	if (RT_UNLIKELY(m == rt_gilp.mutex)) {
+		if (rt_gil_on())
+			return rt_gil_lock(m);
+		if (__atomic_load_n(&rt_sig_drop_asked, __ATOMIC_RELAXED) || rt_self.sig_probe ||
+		    rt_self.sig_probe_phase)
+			rt_sig_gil_lock(&rt_self);
+	}
 	if (RT_UNLIKELY(rt_self.turn_held))
 		rt_sched_release(&rt_self); /* replay: it may block on a thread that needs the turn */
 	return REAL_SYM(real_mutex_lock, "pthread_mutex_lock")(m);
@@ -386,8 +470,14 @@ RT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 
 RT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	if (RT_UNLIKELY(m == rt_gilp.mutex) && rt_gil_on())
-		return rt_gil_unlock(m);
+	if (RT_UNLIKELY(m == rt_gilp.mutex)) {
+		if (rt_gil_on())
+			return rt_gil_unlock(m);
+		int r = REAL_SYM(real_mutex_unlock, "pthread_mutex_unlock")(m);
+		if (rt_self.sig_probe_phase)
+			rt_sig_probe_unlock(&rt_self);
+		return r;
+	}
 	return REAL_SYM(real_mutex_unlock, "pthread_mutex_unlock")(m);
 }
 
@@ -409,7 +499,8 @@ RT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	if (!real_cond_wait)
 		real_cond_wait = rt_cond_sym("pthread_cond_wait");
-	if (RT_UNLIKELY(c == rt_gilp.switch_cond) && rt_gil_on() && rt_replaying())
+	if (RT_UNLIKELY(c == rt_gilp.switch_cond) &&
+	    ((rt_gil_on() && rt_replaying()) || rt_self.sig_probe_phase == 1))
 		return 0; /* drop_gil waits for the next holder; replay orders the takes itself */
 	if (RT_UNLIKELY(rt_self.turn_held))
 		rt_sched_release(&rt_self);

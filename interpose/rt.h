@@ -74,6 +74,11 @@ struct rt_thread {
 	uint8_t probing;            /* replay: every eval-breaker check asks for a drop, to find an
 				       approximate switch (gil.c) */
 	uint8_t probe_drop;         /* replay: the drop under way is such a probe, not a switch */
+	uint8_t sig_probe;          /* replay: a signal is due at an eval-breaker check: every
+				       check drops the GIL, to find it (gil.c, signal.c) */
+	uint8_t sig_probe_phase;    /* replay: 1 in such a drop, 2 taking the GIL back after it */
+	uint8_t sig_delivering;     /* a signal is being handed to the program (signal.c) */
+	int sig_defer;              /* record: a lock is held: signals wait for its release */
 	int64_t probe_place;        /* replay, probing: the recorded switch's frame place ... */
 	uint64_t probe_print;       /* ... and fingerprint (gil.c) */
 	/* replay: the call as the program is making it, set by wrappers whose key arguments the
@@ -223,6 +228,47 @@ extern int rt_status_fd;
 
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
+
+/* ---- signals (signal.c) ------------------------------------------------------------------- */
+
+/* Record: signals that arrived and wait for a point replay can find again (a bit per signal). */
+extern uint64_t rt_sig_pending;
+/* Replay: the trace may hold SIGNAL events (its trailer counts them, or it has none). */
+extern int rt_sig_expected;
+/* Record, right after an event: hand the pending signals to the program. */
+void rt_signals_after_event(void);
+static inline void rt_signals_poll(void)
+{
+	if (RT_UNLIKELY(__atomic_load_n(&rt_sig_pending, __ATOMIC_RELAXED)))
+		rt_signals_after_event();
+}
+/* Record: a lock is held across an event: signals wait until it is released. */
+static inline void rt_signals_defer(struct rt_thread *t)
+{
+	t->sig_defer++;
+}
+static inline void rt_signals_undefer(struct rt_thread *t)
+{
+	if (--t->sig_defer == 0)
+		rt_signals_poll();
+}
+/* Record: SIGNAL events so far (the trailer says). */
+uint64_t rt_signals_count(void);
+/* Replay, right after the thread's event: deliver the recorded signals that come next. */
+void rt_signals_replay(struct rt_thread *t);
+/* Replay, gil.c: at an eval-breaker check while a signal is due at one. */
+void rt_signal_probe_check(struct rt_thread *t);
+/* The program handles this signal with a function of its own. */
+int rt_signal_handled(int sig);
+/* gil.c, replay: ask for a GIL drop at every eval-breaker check of the calling (main) thread
+ * until a signal due at one is found; -1 when that cannot be done. */
+int rt_gil_signal_probe(void);
+/* gil.c, record, from a signal handler: with one thread, ask for a GIL drop at the next
+ * eval-breaker check, where signal.c's rt_signals_at_check hands the signal over.  And the
+ * addresses that needs, found beforehand (when the program installs a handler). */
+void rt_gil_signal_check_soon(void);
+void rt_gil_signal_prepare(void);
+void rt_signals_at_check(void);
 
 /* ---- threads and their schedule (thread.c, sched.c, gil.c, sync.c) ------------------------ */
 

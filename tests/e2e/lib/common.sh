@@ -482,3 +482,80 @@ children_case() {
 		fi
 	done
 }
+
+# ---- signals from outside ------------------------------------------------------------------------
+
+# signal_case NAME PROG SIGNAL [options]: record PROG in the background (SIGINT and SIGQUIT at
+# their defaults, lib/sigdfl.py), wait until it prints "ready", let it run a little longer (to
+# make requests with --requests), send it SIGNAL from outside, and check how it ended; then
+# replay it twice under unshare -n and compare stdout, stderr and how it ended, byte for byte.
+# Two recordings must differ (where the signal lands is not known in advance).
+#   --status S        how the recorded program ends ("exit 0" by default; "signal 2", ...)
+#   --arg A           an argument for PROG
+#   --requests N      PROG prints "port P" and serves HTTP: GET / from it N times before the
+#                     signal
+signal_case() {
+	local name=$1 prog=$PROGS/$2 sig=$3
+	shift 3
+	selected "$name" || return 0
+	local want_status="exit 0" args=() requests=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--status) want_status=$2; shift ;;
+		--arg) args+=("$2"); shift ;;
+		--requests) requests=$2; shift ;;
+		*) die "signal_case $name: unknown option $1" ;;
+		esac
+		shift
+	done
+	local d=$T/$name i
+	mkdir -p "$d/cwd"
+	for i in 1 2; do
+		local rec=$d/record$i
+		(cd "$d/cwd" && exec "$RUNWAIT" "$rec.status" "$TIMEOUT" "$SYSPY" "$HELPERS/sigdfl.py" \
+			"$BIN/retrace-record" -o "$d/trace$i.pb" -- "$PYTHON" "$prog" ${args[@]+"${args[@]}"} \
+			</dev/null >"$rec.out" 2>"$rec.err") &
+		local waiter=$! pid=""
+		wait_until 30 grep -q ready "$rec.out"
+		# runwait's child: sigdfl.py, which became retrace-record, which became the program
+		pid=$(pgrep -P "$waiter" | head -n 1)
+		if [ "$requests" -gt 0 ]; then
+			local port
+			port=$(sed -n 's/^port //p' "$rec.out")
+			for ((k = 0; k < requests; k++)); do
+				"$SYSPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \
+					"http://127.0.0.1:$port/" >/dev/null 2>&1
+			done
+		fi
+		sleep 0.$((RANDOM % 3 + 2))
+		[ -n "$pid" ] && kill -"$sig" "$pid"
+		wait "$waiter"
+	done
+	local rec=$d/record1
+	if [ "$(status_of "$rec")" = "$want_status" ] && grep -q ready "$rec.out"; then
+		ok "$name: record, sent SIG$sig from outside, ends with '$want_status'"
+	else
+		not_ok "$name: record, sent SIG$sig from outside, ends with '$want_status'" \
+			"status: $(status_of "$rec"); stdout: $(head -c 300 "$rec.out"); stderr: $(head -c 600 "$rec.err")"
+	fi
+	local replay=(env E2E_MARK=replayed unshare -n "$BIN/retrace-replay" "$d/trace1.pb")
+	run "$d/replay1" null "${replay[@]}"
+	run "$d/replay2" null "${replay[@]}"
+	if same "$rec" "$d/replay1"; then
+		ok "$name: replay 1 matches the recording"
+	else
+		not_ok "$name: replay 1 matches the recording" "$(explain "$rec" "$d/replay1")" \
+			"reproduce: E2E_KEEP=1 tests/e2e/run $name; cd $ROOT && ${replay[*]}"
+	fi
+	if same "$d/replay1" "$d/replay2"; then
+		ok "$name: replay 2 matches replay 1"
+	else
+		not_ok "$name: replay 2 matches replay 1" "$(explain "$d/replay1" "$d/replay2")"
+	fi
+	if ! same "$d/record1" "$d/record2"; then
+		ok "$name: two recordings differ, so equal replays prove something"
+	else
+		not_ok "$name: two recordings differ, so equal replays prove something" \
+			"both printed: $(head -c 300 "$rec.out")"
+	fi
+}

@@ -1,0 +1,395 @@
+/* signal.c — signals: a program's handler runs where replay can run it again.
+ *
+ * Record: for every signal the program handles with a function (sigaction, signal), the real
+ * handler is retrace's.  It notes the signal pending and returns, and the program's handler is
+ * called at the next point replay can find again: right after the next event a thread records
+ * (a blocking call the signal interrupted returns EINTR and is logged first, so the program
+ * sees the handler's effect when the call returns, as it would), or, while the thread runs
+ * Python code that makes no call, at its next eval-breaker check, where CPython would have
+ * noticed the signal: the handler asks for a GIL drop there, as CPython's forced switch does
+ * (gil.c), with one thread only.  A SIGNAL event says which signal, where, and the
+ * siginfo.  Replay installs the same handler, which drops every live signal except those that
+ * stop the replay on the user's behalf (SIGINT, SIGTERM, SIGHUP, SIGQUIT: the replay dies of
+ * it, as retrace-replay passes them on), and calls the program's handler at the recorded
+ * points: after the recorded event, or at the eval-breaker check whose frame place and state
+ * are the recorded ones (gil.c asks for a drop at every check until then).
+ *
+ * Signals raised by a fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS) and SIGABRT come
+ * from the program's own execution and reach its handlers directly.  Timers (setitimer, alarm)
+ * and the calls that wait for a signal (pause, sigsuspend) are SIGNAL_SETUP events: replay arms
+ * nothing and waits for nothing.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "rt.h"
+
+#define RT_NSIG 65
+
+enum { RT_SIG_AFTER_EVENT = 1, RT_SIG_AT_CHECK = 2 };
+enum { RT_SETUP_SETITIMER = 1, RT_SETUP_ALARM = 2, RT_SETUP_GETITIMER = 3, RT_SETUP_PAUSE = 4,
+       RT_SETUP_SIGSUSPEND = 5 };
+
+static struct sigaction rt_sig_prog[RT_NSIG]; /* the program's actions for held signals */
+static uint64_t rt_sig_held;                  /* signals whose real handler is ours */
+uint64_t rt_sig_pending;                      /* record: arrived, not handed to the program yet */
+static siginfo_t rt_sig_info[RT_NSIG];        /* record: their siginfo */
+static uint64_t rt_sig_count;                 /* record: SIGNAL events, for the trailer */
+int rt_sig_expected;                          /* replay: the trace may hold SIGNAL events */
+
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+
+static int rt_sig_holdable(int sig)
+{
+	switch (sig) {
+	case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL:
+	case SIGTRAP: case SIGSYS: case SIGABRT:
+		return 0;
+	default:
+		return sig > 0 && sig < RT_NSIG;
+	}
+}
+
+static int rt_sig_is_function(const struct sigaction *a)
+{
+	if (a->sa_flags & SA_SIGINFO)
+		return a->sa_sigaction != NULL && (void *)a->sa_sigaction != (void *)SIG_IGN;
+	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
+}
+
+static int real_sa(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return REAL_SYM(real_sigaction, "sigaction")(sig, act, old);
+}
+
+/* The program's handler, as the kernel would call it.  SA_RESETHAND is done here: the real
+ * action is retrace's, installed without it. */
+static void rt_sig_call(int sig, siginfo_t *si)
+{
+	struct sigaction a = rt_sig_prog[sig];
+	if (!(__atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST) & (1ull << sig)) || !rt_sig_is_function(&a))
+		return; /* the program let it go since it arrived */
+	if (a.sa_flags & SA_RESETHAND) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigemptyset(&dfl.sa_mask);
+		__atomic_and_fetch(&rt_sig_held, ~(1ull << sig), __ATOMIC_SEQ_CST);
+		real_sa(sig, &dfl, NULL);
+	}
+	int e = errno;
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, si, NULL);
+	else
+		a.sa_handler(sig);
+	errno = e;
+}
+
+/* ---- the real handler ------------------------------------------------------------------ */
+
+static int rt_sig_stops_replay(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+static void rt_sig_handler(int sig, siginfo_t *info, void *uc)
+{
+	(void)uc;
+	int e = errno;
+	if (rt_mode == RT_MODE_REPLAY) {
+		if (rt_sig_stops_replay(sig)) {
+			/* the user ends the replay: it dies of the signal, as retrace-replay then does */
+			rt_msg("replay stopped by SIG%s", sigabbrev_np(sig));
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+			sigemptyset(&dfl.sa_mask);
+			real_sa(sig, &dfl, NULL);
+			sigset_t s;
+			sigemptyset(&s);
+			sigaddset(&s, sig);
+			pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+			rt_real.kill(rt_real_pid(), sig);
+		}
+		errno = e;
+		return; /* the recorded signals come from the trace */
+	}
+	if (rt_mode != RT_MODE_RECORD || !__atomic_load_n(&rt_on, __ATOMIC_SEQ_CST)) {
+		rt_sig_call(sig, info);
+		errno = e;
+		return;
+	}
+	rt_sig_info[sig] = *info;
+	__atomic_or_fetch(&rt_sig_pending, 1ull << sig, __ATOMIC_SEQ_CST);
+	rt_gil_signal_check_soon();
+	errno = e;
+}
+
+/* ---- record: handing signals to the program -------------------------------------------- */
+
+static void rt_sig_record(int sig, int where, const siginfo_t *si)
+{
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_SIGNAL, .arg0 = sig, .arg1 = where,
+				  .data = (const uint8_t *)si, .data_len = sizeof *si };
+	if (where == RT_SIG_AT_CHECK) {
+		ev.arg2 = rt_py.frame_place();
+		ev.value = (int64_t)rt_py.fingerprint();
+	}
+	rt_record(&ev);
+	__atomic_add_fetch(&rt_sig_count, 1, __ATOMIC_RELAXED);
+}
+
+static void rt_signals_deliver(int where)
+{
+	struct rt_thread *t = &rt_self;
+	if (t->inside || t->sig_defer || t->sig_delivering || !__atomic_load_n(&rt_on, __ATOMIC_SEQ_CST))
+		return;
+	t->sig_delivering = 1;
+	uint64_t p;
+	while ((p = __atomic_load_n(&rt_sig_pending, __ATOMIC_SEQ_CST))) {
+		int sig = __builtin_ctzll(p);
+		if (!(__atomic_fetch_and(&rt_sig_pending, ~(1ull << sig), __ATOMIC_SEQ_CST) & (1ull << sig)))
+			continue;
+		siginfo_t si = rt_sig_info[sig];
+		rt_sig_record(sig, where, &si);
+		where = RT_SIG_AFTER_EVENT; /* the next one comes right after this one's event */
+		rt_sig_call(sig, &si);
+	}
+	t->sig_delivering = 0;
+}
+
+void rt_signals_after_event(void)
+{
+	rt_signals_deliver(RT_SIG_AFTER_EVENT);
+}
+
+/* gil.c: the thread is at an eval-breaker check. */
+void rt_signals_at_check(void)
+{
+	if (rt_mode == RT_MODE_RECORD && __atomic_load_n(&rt_sig_pending, __ATOMIC_SEQ_CST))
+		rt_signals_deliver(RT_SIG_AT_CHECK);
+}
+
+uint64_t rt_signals_count(void)
+{
+	return __atomic_load_n(&rt_sig_count, __ATOMIC_RELAXED);
+}
+
+/* ---- replay: the recorded signals ------------------------------------------------------ */
+
+static void rt_sig_replay_one(const struct trace_event *ev)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	memcpy(&si, ev->data, ev->data_len < sizeof si ? ev->data_len : sizeof si);
+	int sig = (int)ev->arg0;
+	if (sig > 0 && sig < RT_NSIG)
+		rt_sig_call(sig, &si);
+}
+
+/* Right after the thread's event: the recorded signals that come next, delivered; one due at
+ * an eval-breaker check, armed. */
+void rt_signals_replay(struct rt_thread *t)
+{
+	if (t->sig_delivering || t->inside)
+		return;
+	struct trace_event next;
+	if (!rt_sched_peek_event(t, &next) || next.call != RETRACE__CALL__CALL_SIGNAL)
+		return;
+	t->sig_delivering = 1;
+	struct trace_event saved = t->ev; /* the wrapper that called rt_replay_next still uses it */
+	do {
+		if (next.arg1 == RT_SIG_AT_CHECK) {
+			if (rt_gil_signal_probe() < 0) {
+				char why[200];
+				snprintf(why, sizeof why, "the recording handed SIG%s to the program at an "
+					 "eval-breaker check of its Python code, which this replay cannot "
+					 "find (%s)", sigabbrev_np((int)next.arg0) ? sigabbrev_np((int)next.arg0) : "?",
+					 rt_threaded() ? "not supported yet while several threads run"
+						       : "CPython's internals are not known");
+				rt_diverge(&next, why);
+			}
+			break;
+		}
+		rt_sig_replay_one(rt_replay_next(RETRACE__CALL__CALL_SIGNAL, next.arg0,
+						 RT_SIG_AFTER_EVENT, 0));
+	} while (rt_sched_peek_event(t, &next) && next.call == RETRACE__CALL__CALL_SIGNAL);
+	t->ev = saved;
+	t->sig_delivering = 0;
+}
+
+/* gil.c, at an eval-breaker check while a signal is armed: is this its recorded place? */
+void rt_signal_probe_check(struct rt_thread *t)
+{
+	struct trace_event next;
+	if (!rt_sched_peek_event(t, &next) || next.call != RETRACE__CALL__CALL_SIGNAL ||
+	    next.arg1 != RT_SIG_AT_CHECK) {
+		t->sig_probe = 0;
+		return;
+	}
+	if (rt_py.frame_place() != next.arg2 || (int64_t)rt_py.fingerprint() != next.value)
+		return;
+	t->sig_probe = 0;
+	t->sig_delivering = 1;
+	rt_sig_replay_one(rt_replay_next(RETRACE__CALL__CALL_SIGNAL, next.arg0, RT_SIG_AT_CHECK,
+					 next.arg2));
+	t->sig_delivering = 0;
+	rt_signals_replay(t);
+}
+
+/* ---- the program's calls ----------------------------------------------------------------- */
+
+RT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	/* a vfork child runs inside retrace: what it sets is its own */
+	if (rt_mode == RT_MODE_OFF || rt_self.inside || !rt_sig_holdable(sig))
+		return real_sa(sig, act, old);
+	uint64_t bit = 1ull << sig;
+	int held = (__atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST) & bit) != 0;
+	struct sigaction prev = rt_sig_prog[sig], real_old;
+	if (!act) {
+		if (held) {
+			if (old)
+				*old = prev;
+			return 0;
+		}
+		return real_sa(sig, NULL, old);
+	}
+	if (!rt_sig_is_function(act)) {
+		int r = real_sa(sig, act, &real_old);
+		if (r == 0) {
+			__atomic_and_fetch(&rt_sig_held, ~bit, __ATOMIC_SEQ_CST);
+			if (old)
+				*old = held ? prev : real_old;
+		}
+		return r;
+	}
+	rt_gil_signal_prepare(); /* the handler may need to ask for an eval-breaker check */
+	struct sigaction mine = *act;
+	mine.sa_sigaction = rt_sig_handler;
+	mine.sa_flags = (act->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+	rt_sig_prog[sig] = *act;
+	int r = real_sa(sig, &mine, &real_old);
+	if (r < 0) {
+		rt_sig_prog[sig] = prev;
+		return r;
+	}
+	__atomic_or_fetch(&rt_sig_held, bit, __ATOMIC_SEQ_CST);
+	if (old)
+		*old = held ? prev : real_old;
+	return 0;
+}
+
+/* glibc's signal() has BSD semantics: the signal blocked in its handler, calls restarted. */
+RT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	static sighandler_t (*real)(int, sighandler_t);
+	if (rt_mode == RT_MODE_OFF || rt_self.inside)
+		return REAL_SYM(real, "signal")(sig, handler);
+	struct sigaction a = { .sa_handler = handler, .sa_flags = SA_RESTART }, o;
+	sigemptyset(&a.sa_mask);
+	if (sig > 0 && sig < RT_NSIG)
+		sigaddset(&a.sa_mask, sig);
+	if (sigaction(sig, &a, &o) < 0)
+		return SIG_ERR;
+	return o.sa_handler;
+}
+
+/* Replay: a signal the program sends itself reaches its handler from the trace, where the
+ * recording's landed; one it does not handle is really sent, so the replay ends the same way
+ * (proc.c's kill asks). */
+int rt_signal_handled(int sig)
+{
+	return sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST) & (1ull << sig));
+}
+
+RT_EXPORT int raise(int sig)
+{
+	static int (*real)(int);
+	if (rt_replaying() && rt_active(RT_PROC) && rt_signal_handled(sig))
+		return 0;
+	return REAL_SYM(real, "raise")(sig);
+}
+
+static int setup_replay(int which, int64_t arg, void *out, size_t room)
+{
+	const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_SIGNAL_SETUP, which, arg, 0);
+	if (ev->result < 0)
+		errno = ev->err;
+	else if (out)
+		rt_copy_out(out, room, ev);
+	return (int)ev->result;
+}
+
+static void setup_record(int which, int64_t arg, long r, int e, const void *out, size_t len)
+{
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_SIGNAL_SETUP, .arg0 = which,
+				  .arg1 = arg, .result = r, .err = r < 0 ? e : 0,
+				  .data = r >= 0 ? out : NULL, .data_len = r >= 0 && out ? len : 0 };
+	rt_record(&ev);
+	errno = e;
+}
+
+RT_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *nv, struct itimerval *ov)
+{
+	static int (*real)(__itimer_which_t, const struct itimerval *, struct itimerval *);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "setitimer")(which, nv, ov);
+	if (rt_replaying())
+		return setup_replay(RT_SETUP_SETITIMER, which, ov, sizeof *ov);
+	struct itimerval mine;
+	int r = REAL_SYM(real, "setitimer")(which, nv, &mine);
+	int e = errno;
+	if (r == 0 && ov)
+		*ov = mine;
+	setup_record(RT_SETUP_SETITIMER, which, r, e, &mine, sizeof mine);
+	return r;
+}
+
+RT_EXPORT int getitimer(__itimer_which_t which, struct itimerval *cur)
+{
+	static int (*real)(__itimer_which_t, struct itimerval *);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "getitimer")(which, cur);
+	if (rt_replaying())
+		return setup_replay(RT_SETUP_GETITIMER, which, cur, sizeof *cur);
+	int r = REAL_SYM(real, "getitimer")(which, cur);
+	setup_record(RT_SETUP_GETITIMER, which, r, errno, cur, sizeof *cur);
+	return r;
+}
+
+RT_EXPORT unsigned alarm(unsigned seconds)
+{
+	static unsigned (*real)(unsigned);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "alarm")(seconds);
+	if (rt_replaying())
+		return (unsigned)setup_replay(RT_SETUP_ALARM, seconds, NULL, 0);
+	unsigned r = REAL_SYM(real, "alarm")(seconds);
+	setup_record(RT_SETUP_ALARM, seconds, r, errno, NULL, 0);
+	return r;
+}
+
+RT_EXPORT int pause(void)
+{
+	static int (*real)(void);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "pause")();
+	if (rt_replaying())
+		return setup_replay(RT_SETUP_PAUSE, 0, NULL, 0);
+	int r = REAL_SYM(real, "pause")();
+	setup_record(RT_SETUP_PAUSE, 0, r, errno, NULL, 0);
+	return r;
+}
+
+RT_EXPORT int sigsuspend(const sigset_t *mask)
+{
+	static int (*real)(const sigset_t *);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "sigsuspend")(mask);
+	if (rt_replaying())
+		return setup_replay(RT_SETUP_SIGSUSPEND, 0, NULL, 0);
+	int r = REAL_SYM(real, "sigsuspend")(mask);
+	setup_record(RT_SETUP_SIGSUSPEND, 0, r, errno, NULL, 0);
+	return r;
+}
