@@ -45,9 +45,12 @@ static unsigned rt_child_number(void)
 	return __atomic_add_fetch(&rt_children, 1, __ATOMIC_SEQ_CST);
 }
 
+static unsigned rt_nkids;
+
 void rt_children_forked(void)
 {
 	rt_children = 0;
+	rt_nkids = 0;
 }
 
 int rt_processes(void)
@@ -65,7 +68,7 @@ struct rt_child {
 
 /* the children the replayed process started, in order; grown in the arena */
 static struct rt_child *rt_kids;
-static unsigned rt_nkids, rt_capkids;
+static unsigned rt_capkids;
 
 void rt_child_started(const struct trace_event *ev, pid_t pid)
 {
@@ -209,7 +212,7 @@ static void rt_play(const char *path, int depth)
 
 static void rt_play_child(struct rt_child *k)
 {
-	if (k->played)
+	if (k->played || rt_replay_quiet())
 		return;
 	k->played = 1;
 	char path[4200];
@@ -237,6 +240,32 @@ void rt_children_output_rest(void)
 
 /* ---- fork -------------------------------------------------------------------------------- */
 
+/* Replay of a forked child alone: at its FORK, fork for real.  The child replays on in its own
+ * trace; this process's part is done: it waits and ends as the child ends. */
+static pid_t fork_for_real(unsigned num)
+{
+	rt_self.inside++;
+	pid_t pid = rt_real.fork();
+	if (pid < 0) {
+		rt_msg("cannot fork to replay child %u: %s", num, strerrordesc_np(errno));
+		rt_exit_with(RETRACE_EXIT_ERROR, 0);
+	}
+	if (pid == 0) {
+		rt_gil_forked();
+		rt_replay_forked_child(num);
+		rt_self.inside--;
+		return 0;
+	}
+	int st = 0;
+	while (REAL(syscall)(SYS_wait4, pid, (long)&st, 0, 0, 0, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		rt_real.kill(rt_real_pid(), WTERMSIG(st));
+	}
+	rt_real._exit(WIFEXITED(st) ? WEXITSTATUS(st) : RETRACE_EXIT_ERROR);
+}
+
 static pid_t fork_replay(int which, unsigned num)
 {
 	const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_FORK, which, num, 0);
@@ -244,6 +273,8 @@ static pid_t fork_replay(int which, unsigned num)
 		errno = ev->err;
 		return -1;
 	}
+	if (RT_UNLIKELY(rt_fork_target_next() == num) && which == RT_FORK)
+		return fork_for_real(num);
 	rt_child_started(ev, (pid_t)ev->result);
 	return (pid_t)ev->result;
 }

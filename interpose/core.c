@@ -51,6 +51,10 @@ static uint64_t rt_parent_event;   /* record: the parent's FORK event that start
 static unsigned rt_child_no;       /* record: this child's number among its parent's children */
 static int rt_forked;              /* record: forked, not executed: the header says so */
 static char rt_libpath[4096];     /* this library's path, for a child whose environment lost it */
+static size_t rt_trace_map_len;    /* replay: the trace's mapping at RT_TRACE_MAP_ADDR */
+static unsigned rt_fork_chain[16];  /* replay of a forked child alone: the child numbers from
+				      the trace started down to it (RETRACE_FORK_TARGET) ... */
+static unsigned rt_fork_n, rt_fork_at; /* ... how many, and how many forks made so far */
 static int rt_argc;                /* the program's arguments, for a forked child's header */
 static char **rt_argv;
 static char rt_execfn[4096];      /* the path the program was first executed by */
@@ -492,6 +496,26 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			snprintf(hint, hn, "RETRACE_RECORDED=%s records it", dir);
 			return;
 		}
+	/* the recording's next event is a signal or a child's: that family is the cause */
+	if (ev && ev->call == RETRACE__CALL__CALL_SIGNAL) {
+		const char *name = sigabbrev_np((int)ev->arg0);
+		snprintf(cause, cn, "a signal: the recording handed SIG%s to the program's handler %s, "
+			 "and the program did not get there the same way", name ? name : "?",
+			 ev->arg1 == 2 ? "at an eval-breaker check of its Python code (a point found "
+					 "by the frame's place and state)" : "right after its previous call");
+		snprintf(hint, hn, "what the program computed between its previous call and the signal "
+			 "differs from the recording (a file read live, a changed script), or its frame "
+			 "reached the same state twice there");
+		return;
+	}
+	if (ev && (ev->call == RETRACE__CALL__CALL_FORK || ev->call == RETRACE__CALL__CALL_WAIT)) {
+		snprintf(cause, cn, "child processes: the recording %s here; the program now does "
+			 "something else", ev->call == RETRACE__CALL__CALL_FORK ? "started a child"
+										 : "waited for a child");
+		snprintf(hint, hn, "retrace-dump --tree TRACE shows the recorded children; what the "
+			 "program learned from them comes from the trace, so the difference is before");
+		return;
+	}
 	uint32_t threads = rt_threads_count();
 	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
 		if (!rt_system_path(f)) {
@@ -1337,6 +1361,86 @@ void rt_record_forked_child(unsigned child, uint64_t fork_seq)
 	rt_fd_set(rt_trace_fd, RT_FD_OURS);
 }
 
+/* Replay of a forked child alone (retrace-replay TRACE.N of a child that did not execute):
+ * retrace-replay starts the trace the chain of forks begins in, and names the child: its path
+ * is that trace's + ".a.b..." (the child numbers, forked one after the other). */
+static void rt_fork_target(const char *trace, const char *target)
+{
+	if (!target || !*target || !trace)
+		return;
+	size_t n = strlen(trace);
+	const char *p = target + n;
+	if (strncmp(target, trace, n) != 0 || *p != '.') {
+		rt_msg("RETRACE_FORK_TARGET=%s is not a child of %s", target, trace);
+		rt_exit_with(RETRACE_EXIT_USAGE, 0);
+	}
+	while (*p == '.' && rt_fork_n < sizeof rt_fork_chain / sizeof rt_fork_chain[0]) {
+		char *end;
+		unsigned long k = strtoul(p + 1, &end, 10);
+		if (end == p + 1 || !k) {
+			rt_msg("RETRACE_FORK_TARGET=%s does not end in child numbers", target);
+			rt_exit_with(RETRACE_EXIT_USAGE, 0);
+		}
+		rt_fork_chain[rt_fork_n++] = (unsigned)k;
+		p = end;
+	}
+}
+
+unsigned rt_fork_target_next(void)
+{
+	return rt_fork_at < rt_fork_n ? rt_fork_chain[rt_fork_at] : 0;
+}
+
+int rt_replay_quiet(void)
+{
+	return rt_fork_at < rt_fork_n;
+}
+
+/* Replay, in the child a fork made for real at the FORK event of child `child`: the replay
+ * goes on in that child's trace, from its first event. */
+void rt_replay_forked_child(unsigned child)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s.%u", rt_trace_abs, child);
+	int fd = REAL(open)(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || REAL(fstat)(fd, &st) < 0 || st.st_size <= 0) {
+		rt_msg("cannot open the child's trace %s: %s", path, fd < 0 ? strerrordesc_np(errno) : "empty");
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
+	munmap(RT_TRACE_MAP_ADDR, rt_trace_map_len);
+	rt_trace_map_len = (size_t)st.st_size;
+	void *data = mmap(RT_TRACE_MAP_ADDR, rt_trace_map_len, PROT_READ,
+			  MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+	struct trace_error err;
+	if (data == MAP_FAILED ||
+	    trace_reader_open_mem(&rt_reader, data, rt_trace_map_len, &rt_protobuf_allocator, &err) < 0) {
+		rt_msg("cannot replay the child's trace %s: %s", path,
+		       data == MAP_FAILED ? strerrordesc_np(errno) : err.msg);
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
+	const Retrace__Header *h = rt_reader.header;
+	if (!h->forked || h->child != child) {
+		rt_msg("%s is not the trace of the child forked here (child %u)", path, child);
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
+	REAL(close)(rt_trace_fd);
+	rt_trace_fd = rt_fd_move(fd, h->trace_fd);
+	rt_fd_set(rt_trace_fd, RT_FD_OURS);
+	snprintf(rt_trace_abs, sizeof rt_trace_abs, "%s", path);
+	rt_pid_recorded = h->pid;
+	rt_pid = rt_real_pid();
+	rt_fork_at++;
+	rt_children_forked();
+	rt_sched_init(&rt_reader);
+	rt_self.me = NULL;
+	rt_self.turn_held = 0;
+	rt_sched_attach(&rt_self);
+	if (rt_threaded())
+		rt_sched_start();
+	rt_sig_expected = !rt_reader.trailer || rt_reader.trailer->signals > 0;
+}
+
 static void rt_start_replay(int argc, char **argv, const char *path, const char *status_fd)
 {
 	if (!path) {
@@ -1353,6 +1457,7 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 	}
 	const void *data = "";
 	if (st.st_size > 0) {
+		rt_trace_map_len = (size_t)st.st_size;
 		data = mmap(RT_TRACE_MAP_ADDR, (size_t)st.st_size, PROT_READ,
 			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
 		if (data == MAP_FAILED) {
@@ -1436,8 +1541,10 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	const char *report_json = getenv("RETRACE_REPORT_JSON");
 	if (report_json && rt_mode == RT_MODE_REPLAY)
 		snprintf(rt_report_json, sizeof rt_report_json, "%s", report_json);
-	if (rt_mode == RT_MODE_REPLAY)
+	if (rt_mode == RT_MODE_REPLAY) {
 		rt_sched_stall_timeout(getenv("RETRACE_STALL_TIMEOUT"));
+		rt_fork_target(path, getenv("RETRACE_FORK_TARGET"));
+	}
 	const char *keep_going = getenv("RETRACE_KEEP_GOING");
 	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");
@@ -1475,6 +1582,7 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		rt_fd_set(rt_trace_fd, RT_FD_OURS);
 		rt_fd_set(rt_status_fd, RT_FD_OURS);
 		rt_thread_attach(&rt_self, rt_thread_new_id()); /* the main thread is thread 1 */
+		rt_signals_init();
 		__atomic_store_n(&rt_on, RT_ALL, __ATOMIC_SEQ_CST);
 		rt_self.inside--;
 		rt_fd_inventory();

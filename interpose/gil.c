@@ -399,6 +399,11 @@ void rt_gil_signal_prepare(void)
 	rt_gilp = g;
 }
 
+int rt_gil_signal_possible(void)
+{
+	return rt_gilp.mutex != NULL && rt_gil_state != 1;
+}
+
 /* From a signal handler: two stores, as CPython's own forced switch makes. */
 void rt_gil_signal_check_soon(void)
 {
@@ -561,4 +566,5 @@ void rt_gil_forked(void)
 	rt_gil_takers = 0;
 	rt_yield_waits = 0;
 	rt_yield_wanted = 0;
+	rt_gil_owner = 0;
 }

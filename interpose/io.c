@@ -480,7 +480,8 @@ static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n
 		errno = ev->err;
 		return (ssize_t)ev->result;
 	}
-	if (rt_fd_get(fd) & RT_FD_INHERITED)
+	/* (the replay of a forked child alone leaves out what its parents wrote) */
+	if ((rt_fd_get(fd) & RT_FD_INHERITED) && !rt_replay_quiet())
 		write_fully(fd, flat, (size_t)ev->result < n ? (size_t)ev->result : n);
 	rt_replay_done();
 	return (ssize_t)ev->result;

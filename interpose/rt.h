@@ -207,6 +207,12 @@ const char *rt_trace_path(void);
 /* Other processes of the recording may share semaphores with this one: it started a child, or
  * is one (the same in record and replay). */
 int rt_processes(void);
+/* Replay of a forked child alone: the number of the child whose FORK is the next to make for
+ * real (0: none); until the last, the replay is quiet (writes nothing to the terminal); in the
+ * child such a fork made, the replay goes on in its trace. */
+unsigned rt_fork_target_next(void);
+int rt_replay_quiet(void);
+void rt_replay_forked_child(unsigned child);
 /* child.c: a forked child numbers its own children from 1 again. */
 void rt_children_forked(void);
 /* Replay: the children the program started and never reaped wrote to the terminal: write it. */
@@ -260,6 +266,8 @@ void rt_signals_replay(struct rt_thread *t);
 void rt_signal_probe_check(struct rt_thread *t);
 /* The program handles this signal with a function of its own. */
 int rt_signal_handled(int sig);
+/* Replay: the process sends itself sig; one it leaves at its default action ends it now. */
+void rt_signal_to_self(int sig);
 /* gil.c, replay: ask for a GIL drop at every eval-breaker check of the calling (main) thread
  * until a signal due at one is found; -1 when that cannot be done. */
 int rt_gil_signal_probe(void);
@@ -268,6 +276,10 @@ int rt_gil_signal_probe(void);
  * addresses that needs, found beforehand (when the program installs a handler). */
 void rt_gil_signal_check_soon(void);
 void rt_gil_signal_prepare(void);
+/* The GIL can be asked to drop at the next check: Python runs and one thread does. */
+int rt_gil_signal_possible(void);
+/* signal.c, start-up: hold the signals whose default action ends the process. */
+void rt_signals_init(void);
 void rt_signals_at_check(void);
 
 /* ---- threads and their schedule (thread.c, sched.c, gil.c, sync.c) ------------------------ */

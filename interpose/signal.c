@@ -36,6 +36,8 @@ enum { RT_SETUP_SETITIMER = 1, RT_SETUP_ALARM = 2, RT_SETUP_GETITIMER = 3, RT_SE
 
 static struct sigaction rt_sig_prog[RT_NSIG]; /* the program's actions for held signals */
 static uint64_t rt_sig_held;                  /* signals whose real handler is ours */
+static uint64_t rt_sig_default;               /* of those, the ones the program leaves at SIG_DFL,
+						 whose default action ends the process */
 uint64_t rt_sig_pending;                      /* record: arrived, not handed to the program yet */
 static siginfo_t rt_sig_info[RT_NSIG];        /* record: their siginfo */
 static uint64_t rt_sig_count;                 /* record: SIGNAL events, for the trailer */
@@ -54,11 +56,9 @@ static int rt_sig_holdable(int sig)
 	}
 }
 
-static int rt_sig_is_function(const struct sigaction *a)
+static void real_sa_init(void)
 {
-	if (a->sa_flags & SA_SIGINFO)
-		return a->sa_sigaction != NULL && (void *)a->sa_sigaction != (void *)SIG_IGN;
-	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
+	REAL_SYM(real_sigaction, "sigaction");
 }
 
 static int real_sa(int sig, const struct sigaction *act, struct sigaction *old)
@@ -66,12 +66,52 @@ static int real_sa(int sig, const struct sigaction *act, struct sigaction *old)
 	return REAL_SYM(real_sigaction, "sigaction")(sig, act, old);
 }
 
+/* The signals whose default action ends the process that someone outside is likely to send:
+ * held while the program leaves them at SIG_DFL, so that a process killed by one replays to the
+ * same point and dies of it there. */
+static int rt_sig_fatal_default(int sig)
+{
+	switch (sig) {
+	case SIGHUP: case SIGINT: case SIGQUIT: case SIGTERM: case SIGUSR1: case SIGUSR2:
+	case SIGALRM: case SIGVTALRM: case SIGPROF: case SIGXCPU:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The process dies of sig now, as it would have without retrace. */
+static void rt_sig_die(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigemptyset(&dfl.sa_mask);
+	real_sa_init();
+	real_sigaction(sig, &dfl, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	rt_real.kill(rt_real_pid(), sig);
+}
+
+static int rt_sig_is_function(const struct sigaction *a)
+{
+	if (a->sa_flags & SA_SIGINFO)
+		return a->sa_sigaction != NULL && (void *)a->sa_sigaction != (void *)SIG_IGN;
+	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
+}
+
+
+
 /* The program's handler, as the kernel would call it.  SA_RESETHAND is done here: the real
  * action is retrace's, installed without it. */
 static void rt_sig_call(int sig, siginfo_t *si)
 {
 	struct sigaction a = rt_sig_prog[sig];
-	if (!(__atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST) & (1ull << sig)) || !rt_sig_is_function(&a))
+	uint64_t held = __atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST);
+	if ((held & (1ull << sig)) && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)))
+		rt_sig_die(sig); /* its default action, where the recording had it */
+	if (!(held & (1ull << sig)) || !rt_sig_is_function(&a))
 		return; /* the program let it go since it arrived */
 	if (a.sa_flags & SA_RESETHAND) {
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -119,6 +159,12 @@ static void rt_sig_handler(int sig, siginfo_t *info, void *uc)
 		errno = e;
 		return;
 	}
+	/* One that ends the process waits for a point replay finds again only where such a point
+	 * is sure to come soon (Python with one thread), and never twice. */
+	if ((__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)) &&
+	    (!rt_gil_signal_possible() || info->si_pid == rt_real_pid() ||
+	     (__atomic_load_n(&rt_sig_pending, __ATOMIC_SEQ_CST) & (1ull << sig))))
+		rt_sig_die(sig);
 	rt_sig_info[sig] = *info;
 	__atomic_or_fetch(&rt_sig_pending, 1ull << sig, __ATOMIC_SEQ_CST);
 	rt_gil_signal_check_soon();
@@ -239,6 +285,41 @@ void rt_signal_probe_check(struct rt_thread *t)
 
 /* ---- the program's calls ----------------------------------------------------------------- */
 
+/* The program's action is act; retrace's handler is what the kernel calls.  dfl: act is
+ * SIG_DFL, for a signal whose default ends the process.  A default one is installed without
+ * SA_RESTART, so that a blocking call it interrupts returns, is logged, and the process dies
+ * right after (CPython retries such calls itself). */
+static int rt_sig_hold(int sig, const struct sigaction *act, struct sigaction *real_old, int dfl)
+{
+	uint64_t bit = 1ull << sig;
+	rt_gil_signal_prepare(); /* the handler may need to ask for an eval-breaker check */
+	struct sigaction mine = *act;
+	mine.sa_sigaction = rt_sig_handler;
+	mine.sa_flags = (act->sa_flags | SA_SIGINFO) & ~(SA_RESETHAND | (dfl ? SA_RESTART : 0));
+	rt_sig_prog[sig] = *act;
+	int r = real_sa(sig, &mine, real_old);
+	if (r < 0)
+		return r;
+	if (dfl)
+		__atomic_or_fetch(&rt_sig_default, bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(&rt_sig_default, ~bit, __ATOMIC_SEQ_CST);
+	__atomic_or_fetch(&rt_sig_held, bit, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Start-up, both modes: hold the signals that end the process and are at SIG_DFL. */
+void rt_signals_init(void)
+{
+	for (int sig = 1; sig < RT_NSIG; sig++) {
+		struct sigaction cur;
+		if (!rt_sig_fatal_default(sig) || real_sa(sig, NULL, &cur) < 0 ||
+		    (cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL)
+			continue;
+		rt_sig_hold(sig, &cur, &cur, 1);
+	}
+}
+
 RT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	/* a vfork child runs inside retrace: what it sets is its own */
@@ -255,26 +336,22 @@ RT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 		}
 		return real_sa(sig, NULL, old);
 	}
-	if (!rt_sig_is_function(act)) {
+	int dfl = !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL;
+	if (!rt_sig_is_function(act) && !(dfl && rt_sig_fatal_default(sig))) {
 		int r = real_sa(sig, act, &real_old);
 		if (r == 0) {
 			__atomic_and_fetch(&rt_sig_held, ~bit, __ATOMIC_SEQ_CST);
+			__atomic_and_fetch(&rt_sig_default, ~bit, __ATOMIC_SEQ_CST);
 			if (old)
 				*old = held ? prev : real_old;
 		}
 		return r;
 	}
-	rt_gil_signal_prepare(); /* the handler may need to ask for an eval-breaker check */
-	struct sigaction mine = *act;
-	mine.sa_sigaction = rt_sig_handler;
-	mine.sa_flags = (act->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
-	rt_sig_prog[sig] = *act;
-	int r = real_sa(sig, &mine, &real_old);
+	int r = rt_sig_hold(sig, act, &real_old, dfl);
 	if (r < 0) {
 		rt_sig_prog[sig] = prev;
 		return r;
 	}
-	__atomic_or_fetch(&rt_sig_held, bit, __ATOMIC_SEQ_CST);
 	if (old)
 		*old = held ? prev : real_old;
 	return 0;
@@ -300,14 +377,27 @@ RT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
  * (proc.c's kill asks). */
 int rt_signal_handled(int sig)
 {
-	return sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST) & (1ull << sig));
+	uint64_t bit = 1ull << sig;
+	return sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST) & bit) &&
+	       !(__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & bit);
+}
+
+/* A signal the process sends itself that it leaves at its default action ends it at once (the
+ * recording's did, in its handler: it was sent by the process itself). */
+void rt_signal_to_self(int sig)
+{
+	if (sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)))
+		rt_sig_die(sig);
 }
 
 RT_EXPORT int raise(int sig)
 {
 	static int (*real)(int);
-	if (rt_replaying() && rt_active(RT_PROC) && rt_signal_handled(sig))
-		return 0;
+	if (rt_replaying() && rt_active(RT_PROC)) {
+		if (rt_signal_handled(sig))
+			return 0;
+		rt_signal_to_self(sig);
+	}
 	return REAL_SYM(real, "raise")(sig);
 }
 

@@ -60,7 +60,7 @@ static void usage(void)
 struct replay_plan {
 	char **argv;         /* NULL-terminated */
 	size_t argc;
-	char **env;          /* the recorded entries, NULL-terminated, room for 4 more */
+	char **env;          /* the recorded entries, NULL-terminated, room for 9 more */
 	size_t nenv;
 	char *exe;
 	char *cwd;
@@ -162,7 +162,7 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	p->argc = h->n_argv;
 	p->argv = calloc(h->n_argv + 1, sizeof *p->argv);
 	p->nenv = h->n_env;
-	p->env = calloc(h->n_env + 8, sizeof *p->env);
+	p->env = calloc(h->n_env + 10, sizeof *p->env);
 	if (p->argv == NULL || p->env == NULL)
 		out_of_memory();
 	for (size_t i = 0; i < h->n_argv; i++)
@@ -197,6 +197,41 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	if (verbose)
 		count_events(&r, trace, p);
 	trace_reader_close(&r);
+}
+
+/* A child that was forked and did not execute a program starts where its parent was at the
+ * fork: it replays by replaying the trace its chain of forks began in (quietly, up to the
+ * fork), then its own.  Its trace is its parent's name + ".N", so the chain is read off the
+ * names.  Returns that first trace (malloc'd), or NULL when trace is no forked child. */
+static char *fork_root(const char *trace)
+{
+	char *cur = strdup(trace);
+	if (cur == NULL)
+		out_of_memory();
+	for (int depth = 0;; depth++) {
+		struct trace_reader r;
+		struct trace_error err;
+		if (trace_reader_open_file(&r, cur, NULL, &err) != 0) {
+			tool_msg("%s: %s", cur, err.msg);
+			exit(tool_exit_for_trace_status(err.code));
+		}
+		int forked = r.header != NULL && r.header->forked;
+		trace_reader_close(&r);
+		if (!forked) {
+			if (depth == 0) {
+				free(cur);
+				return NULL;
+			}
+			return cur;
+		}
+		char *dot = strrchr(cur, '.');
+		if (dot == NULL || dot[1] < '1' || dot[1] > '9' || depth >= 15) {
+			tool_msg("%s: a forked child's trace, whose parent's trace cannot be found by its "
+				 "name (TRACE.N)", trace);
+			exit(RETRACE_EXIT_BAD_TRACE);
+		}
+		*dot = '\0';
+	}
 }
 
 static void print_command(FILE *f, char *const *argv, size_t argc)
@@ -352,7 +387,7 @@ static char *env_entry(const char *name, const char *value)
 /* Called after the chdir to the recorded cwd, so relative preload paths resolve as ld.so will
  * resolve them in the replayed process. */
 static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report,
-			      int keep_going, const char *stall)
+			      int keep_going, const char *stall, const char *fork_target)
 {
 	char ours[PATH_MAX];
 	size_t n = p->nenv;
@@ -395,6 +430,8 @@ static void build_environment(struct replay_plan *p, const char *trace_abs, cons
 		p->env[n++] = env_entry("RETRACE_KEEP_GOING", "1");
 	if (stall)
 		p->env[n++] = env_entry("RETRACE_STALL_TIMEOUT", stall);
+	if (fork_target)
+		p->env[n++] = env_entry("RETRACE_FORK_TARGET", fork_target);
 	p->env[n] = NULL;
 }
 
@@ -595,16 +632,24 @@ int main(int argc, char **argv)
 	char **given = argv + optind + 1;
 	size_t ngiven = (size_t)(argc - optind - 1);
 
-	struct replay_plan plan = { 0 };
-	load_plan(trace, verbose, &plan);
-	if (ngiven > 0)
-		check_command(&plan, given, ngiven);
-
-	char trace_abs[PATH_MAX];
+	char trace_abs[PATH_MAX], target_abs[PATH_MAX];
 	if (realpath(trace, trace_abs) == NULL) {
 		tool_msg("%s: %s", trace, strerror(errno));
 		return RETRACE_EXIT_BAD_TRACE;
 	}
+	char *root = fork_root(trace_abs);
+	const char *fork_target = NULL;
+	if (root != NULL) {
+		snprintf(target_abs, sizeof target_abs, "%s", trace_abs);
+		snprintf(trace_abs, sizeof trace_abs, "%s", root);
+		fork_target = target_abs;
+		trace = root;
+	}
+
+	struct replay_plan plan = { 0 };
+	load_plan(trace, verbose, &plan);
+	if (ngiven > 0)
+		check_command(&plan, given, ngiven);
 	if (plan.cwd[0] == '\0') {
 		/* the recorded process could not tell (its directory had been removed) */
 		tool_msg("warning: %s does not record a working directory; replaying in this one",
@@ -616,7 +661,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, ": %s; replay runs where the recording ran\n", strerror(err));
 		return RETRACE_EXIT_ERROR;
 	}
-	build_environment(&plan, trace_abs, report, keep_going, stall);
+	build_environment(&plan, trace_abs, report, keep_going, stall, fork_target);
 
 	int persona = personality(0xffffffff);
 	if (persona == -1 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)

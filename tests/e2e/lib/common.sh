@@ -390,8 +390,10 @@ many_replays() {
 # and `retrace-dump --tree` must list its children.
 #   --shadow "CMD..."   the commands to shadow
 #   --children N        how many children the tree must show (at least)
-#   --alone "N..."      children whose trace is replayed alone: its stdout must be child-out.N,
-#                       which PROG writes in its cwd with what child N printed
+#   --alone "N..."      children whose trace is replayed alone (N: 1, 2, or 1.1 for a
+#                       grandchild): its stdout must be child-out.N, which PROG writes in its
+#                       cwd with what child N printed, and it must end as child-out.N.status
+#                       says ("exit 0" when there is none)
 #   --arg A             an argument for PROG
 #   --status S          how the recorded program ends ("exit 0" by default)
 children_case() {
@@ -468,10 +470,11 @@ children_case() {
 		not_ok "$name: retrace-dump --tree shows at least $nchildren children, each with its trace" \
 			"$(head -n 20 "$d/tree.txt")"
 	fi
-	local n
+	local n want
 	for n in $alone; do
 		run "$d/alone$n" null unshare -n "$BIN/retrace-replay" "$trace.$n"
-		if cmp -s "$d/alone$n.out" "$cwd/child-out.$n" && [ "$(status_of "$d/alone$n")" = "exit 0" ] &&
+		want=$(cat "$cwd/child-out.$n.status" 2>/dev/null || echo "exit 0")
+		if cmp -s "$d/alone$n.out" "$cwd/child-out.$n" && [ "$(status_of "$d/alone$n")" = "$want" ] &&
 			[ -s "$cwd/child-out.$n" ]; then
 			ok "$name: child $n replayed alone prints what it printed when recorded"
 		else
