@@ -35,6 +35,8 @@ struct trace_stats {
 	struct py_names python;
 	uint64_t located_events;   /* events made at a Python location (the Python events aside) */
 	struct thread_schedule schedule; /* thread names, GIL takes, handoffs, forced switches */
+	uint64_t children;         /* FORK events that started a child (each has a trace) */
+	uint64_t signals;          /* SIGNAL events */
 };
 
 /* How long the recording lasted, as far as the trace can tell: from the header's start time to
@@ -183,6 +185,10 @@ static int collect_stats(const struct trace_reader *r, struct trace_stats *st,
 			const uint8_t *start =
 				c.chunk == chunk ? before : r->chunks[c.chunk].events;
 			st->thread_events[t]++;
+			if (ev.call == CALL(FORK) && (ev.arg0 >= 3 ? ev.result == 0 : ev.result > 0))
+				st->children++;
+			if (ev.call == CALL(SIGNAL))
+				st->signals++;
 			if (stats_add(st, &ev, (uint64_t)(c.pos - start)) != 0) {
 				trace_cursor_free(&c);
 				goto no_memory;
@@ -366,7 +372,9 @@ static void print_stats_text(const struct trace_reader *r, struct trace_stats *s
 	putchar('\n');
 	if (r->ntids > 1 || st->families[FAMILY_THREADS].events != 0)
 		print_schedule_text(&st->schedule);
-	printf("%-13s1\n", "processes:");
+	printf("%-13sthis one and %" PRIu64 " child%s (retrace-dump --tree shows them)\n",
+	       "processes:", st->children, st->children == 1 ? "" : "ren");
+	printf("%-13s%" PRIu64 " handed to the program's handlers\n", "signals:", st->signals);
 	printf("%-13s", "ended:");
 	if (t == NULL)
 		fputs("killed or crashed (no trailer)", stdout);
@@ -474,7 +482,8 @@ static void print_stats_json(const struct trace_reader *r, struct trace_stats *s
 		       st->thread_events[i]);
 	putchar('}');
 	print_schedule_json(&st->schedule);
-	fputs(",\"processes\":1", stdout);
+	printf(",\"processes\":1,\"children\":%" PRIu64 ",\"signals\":%" PRIu64, st->children,
+	       st->signals);
 	if (t == NULL) {
 		fputs(",\"end\":\"killed_or_crashed\"", stdout);
 	} else {

@@ -31,6 +31,8 @@ static void usage(void)
 	       "       TRACE"
 	       " [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
+	       "TRACE may be a child process's trace (TRACE.1, TRACE.1.2 ...): that child\n"
+	       "replays alone (a forked one through its parent, up to the fork, quietly).\n"
 	       "\n"
 	       "  CMD [ARG...]     optional: the recorded program (checked against TRACE), with\n"
 	       "                   the recorded arguments or others (the replay then stops\n"
