@@ -401,13 +401,13 @@ void rt_gil_signal_prepare(void)
 
 int rt_gil_signal_possible(void)
 {
-	return rt_gilp.mutex != NULL && rt_gil_state != 1;
+	return rt_gilp.mutex != NULL && !rt_threaded();
 }
 
 /* From a signal handler: two stores, as CPython's own forced switch makes. */
 void rt_gil_signal_check_soon(void)
 {
-	if (!rt_gilp.mutex || rt_gil_state == 1)
+	if (!rt_gil_signal_possible())
 		return;
 	__atomic_store_n(&rt_sig_drop_asked, 1, __ATOMIC_SEQ_CST);
 	rt_request_switch();
@@ -415,7 +415,7 @@ void rt_gil_signal_check_soon(void)
 
 int rt_gil_signal_probe(void)
 {
-	if (rt_gil_state == 1)
+	if (rt_threaded())
 		return -1;
 	rt_gil_signal_prepare();
 	if (!rt_gilp.mutex)
@@ -504,9 +504,12 @@ RT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	if (!real_cond_wait)
 		real_cond_wait = rt_cond_sym("pthread_cond_wait");
+	/* drop_gil waits for the next holder: replay orders the takes itself; and with one thread
+	 * the drop was signal.c's (a signal can ask for it while drop_gil runs), with no one to
+	 * take the GIL */
 	if (RT_UNLIKELY(c == rt_gilp.switch_cond) &&
-	    ((rt_gil_on() && rt_replaying()) || rt_self.sig_probe_phase == 1))
-		return 0; /* drop_gil waits for the next holder; replay orders the takes itself */
+	    ((rt_gil_on() && rt_replaying()) || !rt_threaded()))
+		return 0;
 	if (RT_UNLIKELY(rt_self.turn_held))
 		rt_sched_release(&rt_self);
 	return real_cond_wait(c, m);

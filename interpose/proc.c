@@ -36,7 +36,13 @@ RT_EXPORT int kill(pid_t pid, int sig)
 	if (to_self) {
 		struct trace_event ev = { .call = RETRACE__CALL__CALL_KILL, .arg0 = pid, .arg1 = sig };
 		rt_record(&ev);
-		return rt_real.kill(pid, sig);
+		int r = rt_real.kill(pid, sig);
+		int e = errno;
+		/* it arrived before kill returned: the program's handler runs before it returns too,
+		 * as without retrace (signal.c) */
+		rt_signals_poll();
+		errno = e;
+		return r;
 	}
 	int r = rt_real.kill(pid, sig);
 	int e = errno;

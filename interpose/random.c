@@ -78,5 +78,7 @@ RT_EXPORT long syscall(long number, ...)
 		return random_via((void *)a1, (size_t)a2, (unsigned)a3, 1);
 	if (number == SYS_gettid && rt_active(RT_IDENTITY))
 		return rt_gettid_via(1);
+	if (number == SYS_pidfd_send_signal && rt_active(RT_PROC))
+		return rt_pidfd_send_signal(a1, a2, a3, a4);
 	return REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
 }

@@ -266,6 +266,8 @@ void rt_signals_replay(struct rt_thread *t);
 void rt_signal_probe_check(struct rt_thread *t);
 /* The program handles this signal with a function of its own. */
 int rt_signal_handled(int sig);
+/* syscall(SYS_pidfd_send_signal, ...), logged (random.c's syscall wrapper sends it here). */
+long rt_pidfd_send_signal(long fd, long sig, long info, long flags);
 /* Replay: the process sends itself sig; one it leaves at its default action ends it now. */
 void rt_signal_to_self(int sig);
 /* gil.c, replay: ask for a GIL drop at every eval-breaker check of the calling (main) thread

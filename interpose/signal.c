@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -32,7 +33,7 @@
 
 enum { RT_SIG_AFTER_EVENT = 1, RT_SIG_AT_CHECK = 2 };
 enum { RT_SETUP_SETITIMER = 1, RT_SETUP_ALARM = 2, RT_SETUP_GETITIMER = 3, RT_SETUP_PAUSE = 4,
-       RT_SETUP_SIGSUSPEND = 5 };
+       RT_SETUP_SIGSUSPEND = 5, RT_SETUP_PIDFD_SEND = 6 };
 
 static struct sigaction rt_sig_prog[RT_NSIG]; /* the program's actions for held signals */
 static uint64_t rt_sig_held;                  /* signals whose real handler is ours */
@@ -390,15 +391,56 @@ void rt_signal_to_self(int sig)
 		rt_sig_die(sig);
 }
 
-RT_EXPORT int raise(int sig)
+/* raise, and pthread_kill of the calling thread: a kill of the process itself (its KILL
+ * event), made to the calling thread; the handler runs before it returns, as without
+ * retrace.  send is the real call. */
+static int to_this_thread(int sig, int (*send)(int, void *), void *arg)
 {
-	static int (*real)(int);
-	if (rt_replaying() && rt_active(RT_PROC)) {
+	if (rt_replaying()) {
+		rt_replay_next(RETRACE__CALL__CALL_KILL, rt_recorded_pid(), sig, 0);
 		if (rt_signal_handled(sig))
 			return 0;
 		rt_signal_to_self(sig);
+		return send(sig, arg);
 	}
-	return REAL_SYM(real, "raise")(sig);
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_KILL, .arg0 = rt_recorded_pid(),
+				  .arg1 = sig };
+	rt_record(&ev);
+	int r = send(sig, arg);
+	int e = errno;
+	rt_signals_poll();
+	errno = e;
+	return r;
+}
+
+static int (*real_raise)(int);
+static int (*real_pthread_kill)(pthread_t, int);
+
+static int send_raise(int sig, void *arg)
+{
+	(void)arg;
+	return REAL_SYM(real_raise, "raise")(sig);
+}
+
+static int send_pthread_kill(int sig, void *arg)
+{
+	return REAL_SYM(real_pthread_kill, "pthread_kill")(*(pthread_t *)arg, sig);
+}
+
+RT_EXPORT int raise(int sig)
+{
+	if (!rt_active(RT_PROC))
+		return send_raise(sig, NULL);
+	return to_this_thread(sig, send_raise, NULL);
+}
+
+/* To another thread: sent for real in record; on replay dropped like any live signal, and
+ * the recorded SIGNAL events deliver it. */
+RT_EXPORT int pthread_kill(pthread_t thread, int sig)
+{
+	if (!rt_active(RT_PROC) || sig == 0 || !pthread_equal(thread, pthread_self()))
+		return send_pthread_kill(sig, &thread);
+	return to_this_thread(sig, send_pthread_kill, &thread);
 }
 
 static int setup_replay(int which, int64_t arg, void *out, size_t room)
@@ -481,5 +523,20 @@ RT_EXPORT int sigsuspend(const sigset_t *mask)
 		return setup_replay(RT_SETUP_SIGSUSPEND, 0, NULL, 0);
 	int r = REAL_SYM(real, "sigsuspend")(mask);
 	setup_record(RT_SETUP_SIGSUSPEND, 0, r, errno, NULL, 0);
+	return r;
+}
+
+/* pidfd_send_signal (through syscall(2): signal.pidfd_send_signal): its result is logged, a
+ * signal it sent the process itself reaches the handler before it returns, and replay sends
+ * nothing (the pidfd is a replayed fd). */
+long rt_pidfd_send_signal(long fd, long sig, long info, long flags)
+{
+	if (rt_replaying())
+		return setup_replay(RT_SETUP_PIDFD_SEND, fd << 8 | (sig & 0xff), NULL, 0);
+	long r = REAL(syscall)(SYS_pidfd_send_signal, fd, sig, info, flags, 0, 0);
+	setup_record(RT_SETUP_PIDFD_SEND, fd << 8 | (sig & 0xff), r, errno, NULL, 0);
+	int e = errno;
+	rt_signals_poll();
+	errno = e;
 	return r;
 }

@@ -73,7 +73,7 @@ static const char *call_function_name(const struct trace_event *ev)
 	static const char *const fork_names[] = { NULL, "fork", "vfork", "posix_spawn",
 						  "posix_spawnp" };
 	static const char *const signal_setup_names[] = { NULL, "setitimer", "alarm", "getitimer",
-							  "pause", "sigsuspend" };
+							  "pause", "sigsuspend", "pidfd_send_signal" };
 #define PICK(names, i) \
 	((i) >= 0 && (i) < (int64_t)(sizeof names / sizeof names[0]) ? names[i] : NULL)
 	switch (ev->call) {
