@@ -78,12 +78,32 @@ RT_EXPORT void _Exit(int status)
 extern char **environ;
 
 /* Replay cannot follow an exec: the trace holds the program that ran last, and replay starts
- * that one directly, so a replayed program that executes something has diverged. */
-__attribute__((noreturn)) static void exec_in_replay(const char *path)
+ * that one directly.  So an exec the replayed program reaches failed when recorded (its EXEC
+ * event says how) or it has diverged. */
+enum { RT_EXECVE = 1, RT_EXECVPE = 2, RT_FEXECVE = 3 };
+
+static int exec_replay(int which, const char *path)
 {
+	struct trace_event next;
+	if (rt_sched_peek_event(&rt_self, &next) && next.call == RETRACE__CALL__CALL_EXEC) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_EXEC, which, 0, 0);
+		errno = ev->err;
+		return -1;
+	}
 	rt_msg("replay diverged: the program executed %s; the recording holds the program that ran "
 	       "last, so replay cannot follow an exec", path ? path : "(fd)");
 	rt_exit_with(RETRACE_EXIT_DIVERGED, RETRACE_STATUS_DIVERGED);
+}
+
+/* Record: the exec failed (it returned). */
+static int exec_failed(int which, int r)
+{
+	int e = errno;
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_EXEC, .arg0 = which, .result = r,
+				  .err = e };
+	rt_record(&ev);
+	errno = e;
+	return r;
 }
 
 /* In a vfork child, which may not allocate: the environment is built on its stack. */
@@ -100,8 +120,8 @@ RT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	if (!rt_active(RT_PROC))
 		return REAL(execve)(path, argv, envp);
 	if (rt_replaying())
-		exec_in_replay(path);
-	return rt_real.execve(path, argv, rt_exec_env(envp));
+		return exec_replay(RT_EXECVE, path);
+	return exec_failed(RT_EXECVE, rt_real.execve(path, argv, rt_exec_env(envp)));
 }
 
 RT_EXPORT int execv(const char *path, char *const argv[])
@@ -118,8 +138,8 @@ RT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	if (!rt_active(RT_PROC))
 		return REAL(execvpe)(file, argv, envp);
 	if (rt_replaying())
-		exec_in_replay(file);
-	return rt_real.execvpe(file, argv, rt_exec_env(envp));
+		return exec_replay(RT_EXECVPE, file);
+	return exec_failed(RT_EXECVPE, rt_real.execvpe(file, argv, rt_exec_env(envp)));
 }
 
 RT_EXPORT int execvp(const char *file, char *const argv[])
@@ -136,8 +156,8 @@ RT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	if (!rt_active(RT_PROC))
 		return REAL(fexecve)(fd, argv, envp);
 	if (rt_replaying())
-		exec_in_replay(NULL);
-	return rt_real.fexecve(fd, argv, rt_exec_env(envp));
+		return exec_replay(RT_FEXECVE, NULL);
+	return exec_failed(RT_FEXECVE, rt_real.fexecve(fd, argv, rt_exec_env(envp)));
 }
 
 /* The execl family takes its arguments inline; collect them into an array from the arena (the

@@ -11,3 +11,5 @@ children_case children_fork children_fork.py --children 1 --alone "1 1.1"
 children_case children_shell children_shell.py --shadow "cat" --children 2
 children_case children_pool_fork children_pool.py --arg fork --children 4
 children_case children_pool_spawn children_pool.py --arg spawn --children 4
+# an exec that fails returns to the program, on replay too
+replay_case exec_failed exec_failed.py --varies
