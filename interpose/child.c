@@ -92,19 +92,6 @@ void rt_child_started(const struct trace_event *ev, pid_t pid)
 #define RT_CHILD_MAP_STEP (1ull << 38)
 #define RT_CHILD_DEPTH 8
 
-static void write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = REAL(write)(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static void rt_play(const char *path, int depth);
 
 /* A child's WRITE event whose bytes went to the replayed process's terminal: write them.  The
@@ -119,7 +106,7 @@ static void rt_play_write(const struct trace_event *ev)
 	if (fd < 0)
 		return;
 	size_t n = (size_t)ev->result < ev->data_len ? (size_t)ev->result : ev->data_len;
-	write_all(fd, ev->data, n);
+	rt_write_fully(fd, ev->data, n);
 }
 
 static int rt_reaped(const struct trace_event *ev, pid_t *pid)
@@ -259,10 +246,8 @@ static pid_t fork_for_real(unsigned num)
 	int st = 0;
 	while (REAL(syscall)(SYS_wait4, pid, (long)&st, 0, 0, 0, 0) < 0 && errno == EINTR)
 		;
-	if (WIFSIGNALED(st)) {
-		signal(WTERMSIG(st), SIG_DFL);
-		rt_real.kill(rt_real_pid(), WTERMSIG(st));
-	}
+	if (WIFSIGNALED(st))
+		rt_signal_die(WTERMSIG(st));
 	rt_real._exit(WIFEXITED(st) ? WEXITSTATUS(st) : RETRACE_EXIT_ERROR);
 }
 

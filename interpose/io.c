@@ -439,7 +439,7 @@ RT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 
 /* ---- writes ------------------------------------------------------------------------------- */
 
-static void write_fully(int fd, const uint8_t *p, size_t n)
+void rt_write_fully(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
 		ssize_t w = REAL(write)(fd, p, n);
@@ -482,7 +482,7 @@ static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n
 	}
 	/* (the replay of a forked child alone leaves out what its parents wrote) */
 	if ((rt_fd_get(fd) & RT_FD_INHERITED) && !rt_replay_quiet())
-		write_fully(fd, flat, (size_t)ev->result < n ? (size_t)ev->result : n);
+		rt_write_fully(fd, flat, (size_t)ev->result < n ? (size_t)ev->result : n);
 	rt_replay_done();
 	return (ssize_t)ev->result;
 }

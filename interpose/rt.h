@@ -268,6 +268,8 @@ void rt_signal_probe_check(struct rt_thread *t);
 int rt_signal_handled(int sig);
 /* syscall(SYS_pidfd_send_signal, ...), logged (random.c's syscall wrapper sends it here). */
 long rt_pidfd_send_signal(long fd, long sig, long info, long flags);
+/* The process dies of sig now (its default action restored, the signal unblocked). */
+void rt_signal_die(int sig);
 /* Replay: the process sends itself sig; one it leaves at its default action ends it now. */
 void rt_signal_to_self(int sig);
 /* gil.c, replay: ask for a GIL drop at every eval-breaker check of the calling (main) thread
@@ -447,6 +449,9 @@ void rt_pystack_difference(char *buf, size_t n, uint32_t recorded, uint32_t live
 size_t rt_pystack_recorded_text(char *buf, size_t n, uint32_t node);
 
 /* ---- helpers shared by the fd wrappers (io.c) --------------------------------------------- */
+
+/* Write all n bytes to fd for real, through EINTR; gives up quietly when the fd is gone. */
+void rt_write_fully(int fd, const uint8_t *p, size_t n);
 
 /* Per-thread contiguous room from the arena, for flattening iovecs. */
 uint8_t *rt_scratch(size_t n);

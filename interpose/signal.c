@@ -57,11 +57,6 @@ static int rt_sig_holdable(int sig)
 	}
 }
 
-static void real_sa_init(void)
-{
-	REAL_SYM(real_sigaction, "sigaction");
-}
-
 static int real_sa(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	return REAL_SYM(real_sigaction, "sigaction")(sig, act, old);
@@ -82,12 +77,11 @@ static int rt_sig_fatal_default(int sig)
 }
 
 /* The process dies of sig now, as it would have without retrace. */
-static void rt_sig_die(int sig)
+void rt_signal_die(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigemptyset(&dfl.sa_mask);
-	real_sa_init();
-	real_sigaction(sig, &dfl, NULL);
+	real_sa(sig, &dfl, NULL);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
@@ -111,7 +105,7 @@ static void rt_sig_call(int sig, siginfo_t *si)
 	struct sigaction a = rt_sig_prog[sig];
 	uint64_t held = __atomic_load_n(&rt_sig_held, __ATOMIC_SEQ_CST);
 	if ((held & (1ull << sig)) && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)))
-		rt_sig_die(sig); /* its default action, where the recording had it */
+		rt_signal_die(sig); /* its default action, where the recording had it */
 	if (!(held & (1ull << sig)) || !rt_sig_is_function(&a))
 		return; /* the program let it go since it arrived */
 	if (a.sa_flags & SA_RESETHAND) {
@@ -143,14 +137,7 @@ static void rt_sig_handler(int sig, siginfo_t *info, void *uc)
 		if (rt_sig_stops_replay(sig)) {
 			/* the user ends the replay: it dies of the signal, as retrace-replay then does */
 			rt_msg("replay stopped by SIG%s", sigabbrev_np(sig));
-			struct sigaction dfl = { .sa_handler = SIG_DFL };
-			sigemptyset(&dfl.sa_mask);
-			real_sa(sig, &dfl, NULL);
-			sigset_t s;
-			sigemptyset(&s);
-			sigaddset(&s, sig);
-			pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-			rt_real.kill(rt_real_pid(), sig);
+			rt_signal_die(sig);
 		}
 		errno = e;
 		return; /* the recorded signals come from the trace */
@@ -165,7 +152,7 @@ static void rt_sig_handler(int sig, siginfo_t *info, void *uc)
 	if ((__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)) &&
 	    (!rt_gil_signal_possible() || info->si_pid == rt_real_pid() ||
 	     (__atomic_load_n(&rt_sig_pending, __ATOMIC_SEQ_CST) & (1ull << sig))))
-		rt_sig_die(sig);
+		rt_signal_die(sig);
 	rt_sig_info[sig] = *info;
 	__atomic_or_fetch(&rt_sig_pending, 1ull << sig, __ATOMIC_SEQ_CST);
 	rt_gil_signal_check_soon();
@@ -388,7 +375,7 @@ int rt_signal_handled(int sig)
 void rt_signal_to_self(int sig)
 {
 	if (sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)))
-		rt_sig_die(sig);
+		rt_signal_die(sig);
 }
 
 /* raise, and pthread_kill of the calling thread: a kill of the process itself (its KILL
