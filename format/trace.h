@@ -234,6 +234,17 @@ int trace_cursor_init(struct trace_cursor *c, const struct trace_reader *r, uint
 int trace_cursor_next(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err);
 void trace_cursor_free(struct trace_cursor *c);
 
+/* The header's fd numbers (trace_fd, status_fd) are below this: libretrace's fd table's size. */
+#define TRACE_FD_LIMIT 4096
+
+/* NULL when every number in h that replay acts on is one a recording could have written (fds in
+ * 3..TRACE_FD_LIMIT-1 and distinct, a pid > 0); else why not, in buf (one line). */
+const char *trace_header_limits(const Retrace__Header *h, char *buf, size_t n);
+
+/* 0 when a trace may be written at path: nothing is there, or a regular file (kept as
+ * path.old, which must be nothing or a regular file too); else -1 with why (one line). */
+int trace_output_usable(const char *path, char *why, size_t n);
+
 /* ---------------------------------------------------------------------------------------------
  * Names, for messages and retrace-dump: "clock_gettime", … ("call#N" for unknown numbers, into
  * a static buffer). */

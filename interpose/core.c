@@ -1295,6 +1295,12 @@ static void rt_children_aside(const char *path)
 			if (strncmp(n, base, nbase) != 0 || n[nbase] != '.' || *rest < '1' ||
 			    *rest > '9' || strspn(rest, "0123456789.") != strlen(rest))
 				continue;
+			/* only old traces, regular files, are moved (outpath.c) */
+			struct stat st;
+			if (e->type != DT_REG && (e->type != DT_UNKNOWN ||
+						  fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+						  !S_ISREG(st.st_mode)))
+				continue;
 			snprintf(from, sizeof from, "%s%s", slash ? dir : "", n);
 			snprintf(old, sizeof old, "%s.old%s", path, n + nbase);
 			rename(from, old);
@@ -1311,6 +1317,12 @@ static void rt_start_record(const char *path, const char *exec_of, const char *p
 		snprintf(rt_parent_trace, sizeof rt_parent_trace, "%s", parent);
 		rt_parent_event = parent_event ? strtoull(parent_event, NULL, 10) : 0;
 		rt_child_no = child_no ? (unsigned)strtoul(child_no, NULL, 10) : 0;
+	}
+	char why[4400];
+	if (trace_output_usable(path, why, sizeof why) != 0) {
+		rt_msg("cannot record to %s: %s; the program runs unrecorded", path, why);
+		rt_disable();
+		return;
 	}
 	if ((exec_of && atoi(exec_of) == rt_pid) || rt_parent_trace[0]) {
 		/* our own previous image's trace: recording starts over in this one; or a child's
@@ -1353,6 +1365,12 @@ void rt_record_forked_child(unsigned child, uint64_t fork_seq)
 	rt_stopped[0] = 0;
 	rt_pid = rt_real_pid();
 	rt_children_forked();
+	char why[4400];
+	if (trace_output_usable(path, why, sizeof why) != 0) {
+		rt_msg("cannot record to %s: %s; the child runs unrecorded", path, why);
+		rt_disable();
+		return;
+	}
 	unlink(path); /* a stale one: the root moved its recording's aside */
 	if (rt_trace_create(path) < 0) {
 		rt_disable();
@@ -1420,6 +1438,11 @@ void rt_replay_forked_child(unsigned child)
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
 	const Retrace__Header *h = rt_reader.header;
+	char why[200];
+	if (trace_header_limits(h, why, sizeof why)) {
+		rt_msg("cannot replay the child's trace %s: %s; the trace is damaged", path, why);
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
 	if (!h->forked || h->child != child) {
 		rt_msg("%s is not the trace of the child forked here (child %u)", path, child);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
@@ -1472,6 +1495,11 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
 	const Retrace__Header *h = rt_reader.header;
+	char why[200];
+	if (trace_header_limits(h, why, sizeof why)) {
+		rt_msg("cannot replay %s: %s; the trace is damaged", path, why);
+		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+	}
 	rt_abs_path(rt_trace_abs, sizeof rt_trace_abs, path);
 	rt_paths_init_replay(h);
 	rt_pid_recorded = h->pid;

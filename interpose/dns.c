@@ -576,14 +576,6 @@ static const struct trace_event *dns_replay_next(const struct dns_key *k)
 
 /* ---- both modes: the program's answer, built from the event ------------------------------- */
 
-__attribute__((noreturn)) static void dns_damaged(const struct trace_event *ev, const char *what)
-{
-	char desc[200];
-	rt_describe_event(desc, sizeof desc, ev);
-	rt_msg("the trace is damaged: event #%llu, %s: %s", (unsigned long long)ev->seq, desc, what);
-	rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
-}
-
 /* errno and h_errno as the lookup left them (value, see the top of the file). */
 static void dns_thread_state(const struct trace_event *ev)
 {
@@ -628,7 +620,7 @@ static int addrinfo_decode(const struct trace_event *ev, int build, struct addri
 	struct dns_in in = { ev->data, ev->data + ev->data_len, 0 };
 	uint32_t count = in_u32(&in);
 	if (!build && count > in_left(&in) / 24)
-		dns_damaged(ev, "the answer claims more entries than it holds");
+		rt_damaged(ev, "the answer claims more entries than it holds");
 	struct addrinfo *head = NULL, **tail = &head;
 	for (uint32_t i = 0; i < count; i++) {
 		int32_t fields[4];
@@ -636,12 +628,12 @@ static int addrinfo_decode(const struct trace_event *ev, int build, struct addri
 			fields[f] = (int32_t)in_u32(&in);
 		uint32_t alen = in_u32(&in);
 		if (!build && alen > sizeof(struct sockaddr_storage))
-			dns_damaged(ev, "an address in the answer is longer than any socket address");
+			rt_damaged(ev, "an address in the answer is longer than any socket address");
 		const uint8_t *addr = in_bytes(&in, alen);
 		uint32_t canon = in_u32(&in);
 		const uint8_t *name = canon ? in_bytes(&in, canon - 1) : NULL;
 		if (in.bad)
-			dns_damaged(ev, "the answer ends in the middle of an entry");
+			rt_damaged(ev, "the answer ends in the middle of an entry");
 		if (!build)
 			continue;
 		struct addrinfo *ai = malloc(sizeof *ai + alen);
@@ -670,7 +662,7 @@ static int addrinfo_decode(const struct trace_event *ev, int build, struct addri
 		}
 	}
 	if (in.bad || in.p != in.end)
-		dns_damaged(ev, "the answer has bytes left over after its last entry");
+		rt_damaged(ev, "the answer has bytes left over after its last entry");
 	if (build)
 		*res = head;
 	return 0;
@@ -699,7 +691,7 @@ static int names_answer(const struct trace_event *ev, char *host, socklen_t host
 		const uint8_t *s = in_bytes(&in, sn);
 		if (in.bad || in.p != in.end || (hn && (!host || hn >= hostlen)) ||
 		    (sn && (!serv || sn >= servlen)))
-			dns_damaged(ev, "the names in the answer do not fit what was asked");
+			rt_damaged(ev, "the names in the answer do not fit what was asked");
 		if (host && hostlen) {
 			memcpy(host, h, hn);
 			host[hn] = 0;
@@ -733,7 +725,7 @@ static void hostent_decode(const struct trace_event *ev, struct dns_hostent *h)
 	h->naliases = in_u32(&in);
 	h->aliases = in;
 	if (!in.bad && h->naliases > in_left(&in) / 4)
-		dns_damaged(ev, "the answer claims more aliases than it holds");
+		rt_damaged(ev, "the answer claims more aliases than it holds");
 	h->text = (size_t)h->name_len + 1;
 	for (uint32_t i = 0; i < h->naliases && !in.bad; i++) {
 		uint32_t n = in_u32(&in);
@@ -744,13 +736,13 @@ static void hostent_decode(const struct trace_event *ev, struct dns_hostent *h)
 	h->length = (int32_t)in_u32(&in);
 	h->naddrs = in_u32(&in);
 	if (in.bad)
-		dns_damaged(ev, "the answer ends before its addresses");
+		rt_damaged(ev, "the answer ends before its addresses");
 	if (h->length < 0 ||
 	    (h->naddrs && (h->length == 0 || h->naddrs > in_left(&in) / (size_t)h->length)))
-		dns_damaged(ev, "the answer's address count or length does not match its size");
+		rt_damaged(ev, "the answer's address count or length does not match its size");
 	h->addrs = in_bytes(&in, (size_t)h->naddrs * (size_t)h->length);
 	if (in.bad || in.p != in.end)
-		dns_damaged(ev, "the answer has bytes left over after its addresses");
+		rt_damaged(ev, "the answer has bytes left over after its addresses");
 }
 
 /* Bytes a hostent's arrays and strings take in a buffer starting at `at`: the pointer arrays
@@ -809,7 +801,7 @@ static struct hostent *hostent_answer_static(const struct trace_event *ev,
 	struct hostent *r = NULL;
 	if (ev->result == 0) {
 		if (!ev->data_len)
-			dns_damaged(ev, "a lookup that succeeded has no answer");
+			rt_damaged(ev, "a lookup that succeeded has no answer");
 		struct dns_hostent h;
 		hostent_decode(ev, &h);
 		size_t need = hostent_size(&h, NULL);

@@ -365,6 +365,7 @@ RT_EXPORT int dup3(int oldfd, int newfd, int flags)
 static ssize_t read_replay(uint32_t call, int fd, void *buf, size_t n, int64_t off)
 {
 	const struct trace_event *ev = rt_replay_next(call, fd, (int64_t)n, off);
+	rt_check_count(ev, n);
 	if (ev->result > 0)
 		rt_copy_out(buf, n, ev);
 	else if (ev->result < 0)
@@ -417,6 +418,7 @@ RT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	size_t total = rt_iov_total(iov, iovcnt);
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_READV, fd, (int64_t)total, 0);
+		rt_check_count(ev, total);
 		if (ev->result > 0)
 			rt_iov_scatter(iov, iovcnt, ev->data, ev->data_len < total ? ev->data_len : total);
 		else if (ev->result < 0)
@@ -476,6 +478,7 @@ static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n
 	const struct trace_event *ev = rt_replay_next(call, fd, (int64_t)n, 0);
 	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, hash, TRACE_HASH_SIZE) != 0)
 		rt_diverge_bytes(ev, flat, n);
+	rt_check_taken(ev, n);
 	if (ev->result < 0) {
 		errno = ev->err;
 		return (ssize_t)ev->result;
@@ -581,6 +584,7 @@ static int fstat_common(int (*real)(int, struct stat *), int fd, struct stat *st
 {
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_FSTAT, fd, 0, 0);
+		rt_check_struct(ev, sizeof *st);
 		if (ev->result == 0)
 			rt_copy_out(st, sizeof *st, ev);
 		else

@@ -56,6 +56,15 @@ void rt_exit_with(int status, char status_byte)
 	REAL(_exit)(status);
 }
 
+void rt_damaged(const struct trace_event *ev, const char *what)
+{
+	char desc[200];
+	rt_describe_event(desc, sizeof desc, ev);
+	rt_report_begin();
+	rt_msg("the trace is damaged: event #%llu, %s: %s", (unsigned long long)ev->seq, desc, what);
+	rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
+}
+
 /* ---- name resolution: the lookup as text (aux, see dns.c) and its numbers ---------------- */
 
 struct describe_out {

@@ -408,6 +408,7 @@ static ssize_t send_replay(uint32_t call, int fd, const uint8_t *flat, size_t n,
 	trace_hash(flat, n, h);
 	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0)
 		rt_diverge_bytes(ev, flat, n);
+	rt_check_taken(ev, n);
 	if (dest || ev->aux_len)
 		check_addr(ev, "sent to", dest, dest ? dlen : 0);
 	return ev->result < 0 ? fail(ev) : (ssize_t)ev->result;
@@ -479,10 +480,23 @@ RT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 
 /* ---- receiving -------------------------------------------------------------------------------- */
 
+/* A received count: as read's, except that with MSG_TRUNC a datagram's whole length comes back
+ * with only what fitted recorded. */
+static void recv_check(const struct trace_event *ev, size_t n, int flags)
+{
+	if (!(flags & MSG_TRUNC) || ev->result <= (int64_t)n) {
+		rt_check_count(ev, n);
+		return;
+	}
+	if (ev->data_len != n)
+		rt_damaged(ev, "a truncated datagram whose recorded bytes do not fill the buffer");
+}
+
 static ssize_t recv_replay(int fd, void *buf, size_t n, int flags, struct sockaddr *src,
 			   socklen_t *slen)
 {
 	const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_RECV, fd, (int64_t)n, flags);
+	recv_check(ev, n, flags);
 	if (ev->result < 0)
 		return fail(ev);
 	rt_copy_out(buf, n, ev);
@@ -541,6 +555,7 @@ RT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (rt_replaying()) {
 		const struct trace_event *ev =
 			rt_replay_next(RETRACE__CALL__CALL_RECVMSG, fd, (int64_t)total, flags);
+		recv_check(ev, total, flags | (int)ev->value);
 		if (ev->result < 0)
 			return fail(ev);
 		rt_iov_scatter(msg->msg_iov, (int)msg->msg_iovlen, ev->data,

@@ -14,6 +14,7 @@ static ssize_t random_via(void *buf, size_t n, unsigned flags, int via_syscall)
 	if (rt_replaying()) {
 		const struct trace_event *ev =
 			rt_replay_next(RETRACE__CALL__CALL_GETRANDOM, (int64_t)n, flags, 0);
+		rt_check_count(ev, n);
 		if (ev->result > 0)
 			rt_copy_out(buf, n, ev);
 		else
@@ -47,6 +48,7 @@ RT_EXPORT int getentropy(void *buf, size_t n)
 	if (rt_replaying()) {
 		const struct trace_event *ev =
 			rt_replay_next(RETRACE__CALL__CALL_GETENTROPY, (int64_t)n, 0, 0);
+		rt_check_struct(ev, n);
 		if (ev->result == 0)
 			rt_copy_out(buf, n, ev);
 		else

@@ -137,6 +137,47 @@ static inline size_t rt_copy_out(void *dst, size_t room, const struct trace_even
 	return n;
 }
 
+/* Replay: the trace holds a result the call cannot give (more bytes than were asked for, a
+ * count that is not its data's length, a failure without an errno): the trace is damaged or
+ * forged.  Said with the event, and the process exits 91; never handed to the program. */
+__attribute__((noreturn)) void rt_damaged(const struct trace_event *ev, const char *what);
+
+/* Replay: checks of a recorded result against what the call allows.  Each costs a compare or
+ * two on the replay path only. */
+static inline void rt_check_failure(const struct trace_event *ev)
+{
+	if (__builtin_expect(ev->result < 0 && (ev->result != -1 || ev->err <= 0 || ev->err > 4095), 0))
+		rt_damaged(ev, "a failure that is not -1 with an errno");
+}
+
+/* A call that fills at most `room` bytes and returns how many (read, recv, getrandom). */
+static inline void rt_check_count(const struct trace_event *ev, size_t room)
+{
+	rt_check_failure(ev);
+	if (__builtin_expect(ev->result > (int64_t)room, 0))
+		rt_damaged(ev, "more bytes than the program asked for");
+	if (__builtin_expect(ev->result >= 0 && (uint64_t)ev->result != ev->data_len, 0))
+		rt_damaged(ev, "a byte count that is not the length of the bytes recorded");
+}
+
+/* A call that takes at most `n` bytes and returns how many it took (write, send): 0 only when
+ * it was given none. */
+static inline void rt_check_taken(const struct trace_event *ev, size_t n)
+{
+	rt_check_failure(ev);
+	if (__builtin_expect(ev->result > (int64_t)n || (ev->result == 0 && n > 0), 0))
+		rt_damaged(ev, ev->result ? "more bytes taken than the program gave"
+					  : "no bytes taken of a non-empty write");
+}
+
+/* A call that fills a structure of `size` bytes when it succeeds (stat, getrusage). */
+static inline void rt_check_struct(const struct trace_event *ev, size_t size)
+{
+	rt_check_failure(ev);
+	if (__builtin_expect(ev->result >= 0 && ev->data_len != size, 0))
+		rt_damaged(ev, "the structure recorded is not the size the call fills");
+}
+
 /* Replay, several threads: a wrapper whose replay did something for real (put an fd at its
  * number, wrote to the terminal) is done: the next thread's turn may begin. */
 void rt_replay_done(void);
@@ -498,7 +539,7 @@ enum rt_fd_flag {
 	RT_FD_PIPE = 1u << 6,      /* a pipe end */
 };
 
-#define RT_FD_MAX 4096
+#define RT_FD_MAX TRACE_FD_LIMIT
 extern uint8_t rt_fd_flags[RT_FD_MAX];
 
 static inline unsigned rt_fd_get(int fd)

@@ -27,6 +27,7 @@ static int stat_replay(int which, int flags, unsigned mask, const struct rt_path
 		       size_t size)
 {
 	const struct trace_event *ev = rt_path_replay(RETRACE__CALL__CALL_STAT, which, flags, mask, p);
+	rt_check_struct(ev, size);
 	if (ev->result == 0)
 		rt_copy_out(out, size, ev);
 	else
@@ -253,6 +254,7 @@ static ssize_t readlink_replay(const struct rt_path *p, char *buf, size_t size)
 {
 	const struct trace_event *ev =
 		rt_path_replay(RETRACE__CALL__CALL_READLINK, (int64_t)size, 0, 0, p);
+	rt_check_count(ev, size);
 	if (ev->result < 0) {
 		errno = ev->err;
 		return (ssize_t)ev->result;
@@ -327,6 +329,8 @@ static ssize_t xattr_replay(int which, size_t size, int fd, const struct rt_path
 {
 	const struct trace_event *ev = rt_path_replay(RETRACE__CALL__CALL_XATTR, which,
 						      (int64_t)size, fd, p);
+	if (size && out)
+		rt_check_count(ev, size);
 	if (ev->result < 0) {
 		errno = ev->err;
 		return (ssize_t)ev->result;

@@ -109,6 +109,13 @@ int main(int argc, char **argv)
 		return RETRACE_EXIT_ERROR;
 	set_preload(lib);
 	set_env("RETRACE_MODE", "record");
+	/* Refused here, before the program runs, rather than run unrecorded (libretrace checks the
+	 * same for RETRACE_TRACE given directly). */
+	char why[4400];
+	if (trace_output_usable(output ? output : "trace.pb", why, sizeof why) != 0) {
+		tool_msg("cannot record: %s", why);
+		return RETRACE_EXIT_USAGE;
+	}
 	if (output != NULL)
 		set_env("RETRACE_TRACE", output);
 	if (write_bytes)

@@ -154,10 +154,9 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 			 "trace is damaged", trace);
 		exit(RETRACE_EXIT_BAD_TRACE);
 	}
-	/* 0..2 would take the program's stdin, stdout or stderr away */
-	if (h->status_fd < 3) {
-		tool_msg("%s: the header's status fd (%d) is not usable; the trace is damaged", trace,
-			 (int)h->status_fd);
+	char why[200];
+	if (trace_header_limits(h, why, sizeof why)) {
+		tool_msg("%s: %s; the trace is damaged", trace, why);
 		exit(RETRACE_EXIT_BAD_TRACE);
 	}
 
