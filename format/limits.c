@@ -7,6 +7,7 @@
  * refuse the same headers with the same words.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "trace.h"
 
@@ -34,4 +35,19 @@ const char *trace_header_limits(const Retrace__Header *h, char *buf, size_t n)
 		return buf;
 	}
 	return NULL;
+}
+
+/* Variables ld.so acts on before any code of ours runs: LD_* (LD_PRELOAD, LD_LIBRARY_PATH,
+ * LD_AUDIT, ...) and GLIBC_TUNABLES; and GCONV_PATH, which names the directories iconv loads
+ * its modules (code) from, read later, whenever iconv first needs one. */
+int trace_env_is_loader(const uint8_t *entry, size_t len)
+{
+	return (len >= 3 && memcmp(entry, "LD_", 3) == 0) ||
+	       (len >= 15 && memcmp(entry, "GLIBC_TUNABLES=", 15) == 0) ||
+	       (len >= 11 && memcmp(entry, "GCONV_PATH=", 11) == 0);
+}
+
+int trace_env_restorable(const uint8_t *entry, size_t len)
+{
+	return trace_env_is_loader(entry, len) && !(len >= 11 && memcmp(entry, "GCONV_PATH=", 11) == 0);
 }

@@ -241,9 +241,24 @@ void trace_cursor_free(struct trace_cursor *c);
  * 3..TRACE_FD_LIMIT-1 and distinct, a pid > 0); else why not, in buf (one line). */
 const char *trace_header_limits(const Retrace__Header *h, char *buf, size_t n);
 
+/* A recorded environment entry the loader (or iconv) would act on: replay never hands one to
+ * them (retrace-replay renames it, keeping its length); trace_env_restorable: one whose
+ * recorded bytes libretrace puts back once ld.so is done (all but GCONV_PATH, read later). */
+int trace_env_is_loader(const uint8_t *entry, size_t len);
+int trace_env_restorable(const uint8_t *entry, size_t len);
+
 /* 0 when a trace may be written at path: nothing is there, or a regular file (kept as
  * path.old, which must be nothing or a regular file too); else -1 with why (one line). */
 int trace_output_usable(const char *path, char *why, size_t n);
+
+/* Text from a trace, safe to show (format/text.c).  trace_utf8_len: the length of the UTF-8
+ * sequence at s (0: not UTF-8).  trace_text_unprintable: whether that sequence is one a terminal
+ * may act on (not UTF-8, C0 controls, DEL, C1 controls).  trace_text_escape: s as text in dst
+ * (NUL-terminated, at most room-1 bytes, cut at a whole sequence), unprintable bytes as \xNN;
+ * returns its length. */
+size_t trace_utf8_len(const uint8_t *s, size_t avail);
+int trace_text_unprintable(const uint8_t *s, size_t n);
+size_t trace_text_escape(char *dst, size_t room, const uint8_t *s, size_t len);
 
 /* ---------------------------------------------------------------------------------------------
  * Names, for messages and retrace-dump: "clock_gettime", … ("call#N" for unknown numbers, into

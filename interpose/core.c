@@ -1464,6 +1464,26 @@ void rt_replay_forked_child(unsigned child)
 	rt_sig_expected = !rt_reader.trailer || rt_reader.trailer->signals > 0;
 }
 
+/* Replay: the recorded bytes of the loader's variables back in the environment, now that ld.so
+ * is done with them: retrace-replay renamed them in place or put our LD_PRELOAD there, in the
+ * same length (retrace-replay.c, loader_environment), so the program sees what it saw when
+ * recorded.  Only an entry in one of those two forms is touched. */
+static void rt_env_restore(const Retrace__Header *h)
+{
+	for (size_t i = 0; environ && environ[i] && i < h->n_env; i++) {
+		char *e = environ[i];
+		const ProtobufCBinaryData *rec = &h->env[i];
+		size_t len = strlen(e);
+		if (rec->len != len || len < 11 || !trace_env_restorable(rec->data, rec->len) ||
+		    memcmp(e, rec->data, len) == 0)
+			continue;
+		int renamed = e[0] == '_' && memcmp(e + 1, rec->data + 1, len - 1) == 0;
+		int preload = memcmp(e, "LD_PRELOAD=", 11) == 0 && memcmp(rec->data, "LD_PRELOAD=", 11) == 0;
+		if (renamed || preload)
+			memcpy(e, rec->data, len);
+	}
+}
+
 static void rt_start_replay(int argc, char **argv, const char *path, const char *status_fd)
 {
 	if (!path) {
@@ -1500,6 +1520,7 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		rt_msg("cannot replay %s: %s; the trace is damaged", path, why);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
+	rt_env_restore(h);
 	rt_abs_path(rt_trace_abs, sizeof rt_trace_abs, path);
 	rt_paths_init_replay(h);
 	rt_pid_recorded = h->pid;

@@ -10,18 +10,21 @@
 #include "exitcodes.h"
 #include "rt.h"
 
+/* A message names trace strings (paths, argv, Python names): the whole line is escaped, so no
+ * byte of a trace reaches the terminal raw (format/text.c). */
 void rt_msg(const char *fmt, ...)
 {
-	char buf[2048];
-	size_t n = sizeof "retrace: " - 1;
-	memcpy(buf, "retrace: ", n);
+	char raw[2048], buf[3072];
 	va_list ap;
 	va_start(ap, fmt);
-	int k = vsnprintf(buf + n, sizeof buf - n - 1, fmt, ap);
+	int k = vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
 	if (k < 0)
 		k = 0;
-	n += (size_t)k < sizeof buf - n - 1 ? (size_t)k : sizeof buf - n - 2;
+	size_t n = sizeof "retrace: " - 1;
+	memcpy(buf, "retrace: ", n);
+	n += trace_text_escape(buf + n, sizeof buf - n - 1, (const uint8_t *)raw,
+			       (size_t)k < sizeof raw ? (size_t)k : sizeof raw - 1);
 	buf[n++] = '\n';
 	int saved = errno;
 	rt_self.inside++;

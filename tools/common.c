@@ -19,11 +19,17 @@ void tool_msg(const char *fmt, ...)
 
 	/* stdout may hold part of a dump: flush it so the message lands after what came before */
 	fflush(stdout);
-	fprintf(stderr, "%s: ", tool_name);
+	/* Messages name trace strings (paths, argv, the environment): escaped as a whole, so no
+	 * byte of a trace reaches the terminal raw (format/text.c). */
+	char raw[4096], shown[4 * sizeof raw];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		n = 0;
+	trace_text_escape(shown, sizeof shown, (const uint8_t *)raw,
+			  (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
+	fprintf(stderr, "%s: %s\n", tool_name, shown);
 }
 
 _Noreturn void tool_usage_error(const char *fmt, ...)
@@ -95,37 +101,10 @@ int tool_exit_for_trace_status(enum trace_status code)
 
 size_t tool_utf8_sequence_len(const uint8_t *s, size_t avail)
 {
-	uint8_t b = s[0];
-	size_t len;
-	uint32_t cp, min;
-
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xc2 && b <= 0xdf)
-		len = 2, cp = b & 0x1f, min = 0x80;
-	else if (b >= 0xe0 && b <= 0xef)
-		len = 3, cp = b & 0x0f, min = 0x800;
-	else if (b >= 0xf0 && b <= 0xf4)
-		len = 4, cp = b & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > avail)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	return trace_utf8_len(s, avail);
 }
 
-/* A sequence a terminal may act on: not UTF-8, C0 controls, DEL, C1 controls (U+0080..U+009F). */
-static int sequence_is_unprintable(const uint8_t *s, size_t n)
-{
-	return n == 0 || s[0] < 0x20 || s[0] == 0x7f || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0);
-}
+#define sequence_is_unprintable trace_text_unprintable
 
 static int shell_safe_byte(uint8_t c)
 {

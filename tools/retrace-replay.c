@@ -27,9 +27,8 @@ const char tool_name[] = "retrace-replay";
 
 static void usage(void)
 {
-	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [--stall-timeout S] [-v]\n"
-	       "       TRACE"
-	       " [-- CMD [ARG...]]\n"
+	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [--stall-timeout S]\n"
+	       "       [--allow-program] [-v] TRACE [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "TRACE may be a child process's trace (TRACE.1, TRACE.1.2 ...): that child\n"
 	       "replays alone (a forked one through its parent, up to the fork, quietly).\n"
@@ -37,6 +36,9 @@ static void usage(void)
 	       "  CMD [ARG...]     optional: the recorded program (checked against TRACE), with\n"
 	       "                   the recorded arguments or others (the replay then stops\n"
 	       "                   where they make the program leave the trace)\n"
+	       "      --allow-program  replay a trace of a program that is not a Python\n"
+	       "                   interpreter without giving its command (a trace is untrusted\n"
+	       "                   input: it names what replay runs)\n"
 	       "      --no-netns   do not put the replay in a new network namespace\n"
 	       "      --keep-going go past divergences that leave the program's course defined\n"
 	       "                   (a call made from another Python line, other bytes written or\n"
@@ -45,7 +47,7 @@ static void usage(void)
 	       "      --stall-timeout=S   a multi-threaded replay in which nothing happens for S\n"
 	       "                   seconds (5 by default, more where the recording paused longer)\n"
 	       "                   has left the recorded schedule: report every thread, exit 90\n"
-	       "  -v, --verbose    print a summary line when the replay ends\n"
+	       "  -v, --verbose    say what runs, and print a summary line when the replay ends\n"
 	       "      --help       show this help and exit\n"
 	       "      --version    show the version and exit\n"
 	       "\n"
@@ -171,10 +173,9 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	for (size_t i = 0; i < h->n_env; i++) {
 		p->env[i] = header_string(&h->env[i], trace, "environment");
 		/* glibc's getenv returns the first match, so a recorded RETRACE_MODE=record would beat
-		 * ours and overwrite the trace being replayed. */
-		if (strncmp(p->env[i], "RETRACE_MODE=", 13) == 0 ||
-		    strncmp(p->env[i], "RETRACE_TRACE=", 14) == 0 ||
-		    strncmp(p->env[i], "RETRACE_STATUS_FD=", 18) == 0) {
+		 * ours and overwrite the trace being replayed, a RETRACE_REPORT_JSON would write
+		 * wherever the trace says.  The recording removes them all (RETRACE_* is ours). */
+		if (strncmp(p->env[i], "RETRACE_", 8) == 0) {
 			tool_msg("%s: the recorded environment holds %.*s, which the recording should "
 				 "have removed; refusing to replay it", trace,
 				 (int)strcspn(p->env[i], "="), p->env[i]);
@@ -266,6 +267,40 @@ static int same_program(const char *cmd, const char *exe)
 	return 0;
 }
 
+/* Whether exe is a Python interpreter a user would run: named python3, python3.11, ... and a
+ * regular executable file that only its owner, root or the user replaying, may change (a trace
+ * cannot make one of its own choosing count, e.g. /tmp/x/python3). */
+static int is_python_interpreter(const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	if (strncmp(base, "python", 6) != 0)
+		return 0;
+	const char *v = base + 6;
+	if (*v < '2' || *v > '9' || strspn(v, "0123456789.") != strlen(v) || v[strlen(v) - 1] == '.')
+		return 0;
+	struct stat st;
+	return stat(exe, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) &&
+	       !(st.st_mode & 022) && (st.st_uid == 0 || st.st_uid == getuid());
+}
+
+/* A trace is untrusted: it names the program replay runs.  Without a command given, replay runs
+ * only a Python interpreter (what retrace is for); anything else needs --allow-program, or the
+ * command given, which the user then chose. */
+static void check_program(const struct replay_plan *p, const char *trace, int given,
+			  int allow_program)
+{
+	if (given || allow_program || is_python_interpreter(p->exe))
+		return;
+	fprintf(stderr, "%s: %s records a program that is not a Python interpreter: ", tool_name, trace);
+	tool_print_shell_word(stderr, (const uint8_t *)p->exe, strlen(p->exe));
+	fputs("\n  recorded command: ", stderr);
+	print_command(stderr, p->argv, p->argc);
+	fprintf(stderr, "A trace decides what replay runs; to run this one, give its command after "
+		"--, or pass --allow-program.\n");
+	exit(RETRACE_EXIT_MISMATCH);
+}
+
 /* The command given after the trace.  Its program must be the recorded one (by name, or by a
  * name that leads to the same file: the recorded argv[0] is kept, as part of the layout).  Its
  * arguments may differ: the program then runs with them, and libretrace says so at start and
@@ -293,89 +328,15 @@ static void check_command(struct replay_plan *p, char **given, size_t ngiven)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * LD_PRELOAD.  The recorded value is kept byte for byte whenever it still names a libretrace.so
- * that exists: the environment is part of the memory layout the replay must reproduce.
+ * The loader's variables.  A trace is untrusted, and its LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT,
+ * GLIBC_TUNABLES would have ld.so load or do whatever the trace says before any code of ours
+ * runs.  So none of them reaches ld.so: LD_PRELOAD is our own libretrace.so (padded with spaces,
+ * which ld.so skips, to the recorded length when our path is shorter), the others are renamed in
+ * place (first byte '_').  The environment keeps its layout, entry for entry and in length; once
+ * ld.so is done, libretrace puts the recorded bytes back (core.c, rt_env_restore), so the program
+ * sees the environment it was recorded with -- all but GCONV_PATH, which glibc reads later (when
+ * iconv loads a module) and which stays renamed.
  */
-static int is_libretrace_element(const char *elem, size_t len)
-{
-	static const char base[] = "libretrace.so";
-	size_t n = sizeof base - 1;
-
-	return len >= n && memcmp(elem + len - n, base, n) == 0 &&
-	       (len == n || elem[len - n - 1] == '/');
-}
-
-/* A libretrace element that ld.so would not load here.  A bare name (no '/') is searched in the
- * library path, which we cannot check cheaply, so it gets the benefit of the doubt. */
-static int element_is_missing(const char *elem, size_t len)
-{
-	char path[PATH_MAX];
-
-	if (memchr(elem, '/', len) == NULL)
-		return 0;
-	if (len >= sizeof path)
-		return 1;
-	memcpy(path, elem, len);
-	path[len] = '\0';
-	return access(path, R_OK) != 0;
-}
-
-/* ld.so splits LD_PRELOAD at spaces and colons */
-static const char preload_separators[] = " :";
-
-/* Whether the recorded value still works here: it names a libretrace.so that exists. */
-static int preload_is_usable(const char *value)
-{
-	for (const char *s = value; *s != '\0';) {
-		size_t len = strcspn(s, preload_separators);
-		if (len > 0 && is_libretrace_element(s, len) && !element_is_missing(s, len))
-			return 1;
-		s += len;
-		s += strspn(s, preload_separators);
-	}
-	return 0;
-}
-
-/* The value with every libretrace.so element replaced by ours, or ours put first when the value
- * names none; the other preloads and the separators stay as recorded. */
-static char *preload_with_ours(const char *value, const char *ours)
-{
-	size_t n_named = 1;
-
-	for (const char *s = value; *s != '\0'; s++)
-		n_named += strchr(preload_separators, *s) != NULL;
-
-	size_t cap = strlen(value) + (n_named + 1) * (strlen(ours) + 1) + 1, used = 0;
-	char *out = malloc(cap);
-	int replaced = 0;
-	if (out == NULL)
-		out_of_memory();
-	for (const char *s = value; *s != '\0';) {
-		size_t len = strcspn(s, preload_separators);
-		if (len > 0 && is_libretrace_element(s, len)) {
-			used += (size_t)sprintf(out + used, "%s", ours);
-			replaced = 1;
-		} else {
-			memcpy(out + used, s, len);
-			used += len;
-		}
-		s += len;
-		size_t gap = strspn(s, preload_separators);
-		memcpy(out + used, s, gap);
-		used += gap;
-		s += gap;
-	}
-	out[used] = '\0';
-	if (!replaced) {
-		char *with;
-		if (asprintf(&with, "%s%s%s", ours, out[0] != '\0' ? ":" : "", out) < 0)
-			out_of_memory();
-		free(out);
-		out = with;
-	}
-	return out;
-}
-
 static char *env_entry(const char *name, const char *value)
 {
 	char *e;
@@ -385,40 +346,49 @@ static char *env_entry(const char *name, const char *value)
 	return e;
 }
 
-/* Called after the chdir to the recorded cwd, so relative preload paths resolve as ld.so will
- * resolve them in the replayed process. */
+static void loader_environment(struct replay_plan *p, const char *ours)
+{
+	int have_preload = 0;
+	for (size_t i = 0; i < p->nenv; i++) {
+		char *e = p->env[i];
+		if (!trace_env_is_loader((const uint8_t *)e, strlen(e)))
+			continue;
+		if (strncmp(e, "LD_PRELOAD=", 11) != 0) {
+			e[0] = '_';
+			continue;
+		}
+		have_preload = 1;
+		size_t recorded = strlen(e + 11), mine = strlen(ours);
+		if (recorded == mine && memcmp(e + 11, ours, mine) == 0)
+			continue;
+		if (mine > recorded) {
+			fprintf(stderr, "%s: warning: the recorded LD_PRELOAD (", tool_name);
+			tool_print_escaped(stderr, (const uint8_t *)e + 11, recorded);
+			fprintf(stderr, ") is shorter than this libretrace's path, %s; the environment's "
+				"layout differs from the recording and object ids may differ\n", ours);
+			p->env[i] = env_entry("LD_PRELOAD", ours);
+			continue;
+		}
+		memcpy(e + 11, ours, mine);
+		memset(e + 11 + mine, ' ', recorded - mine);
+	}
+	if (!have_preload) {
+		/* the recording had the library some other way (e.g. /etc/ld.so.preload) */
+		tool_msg("warning: the recorded environment has no LD_PRELOAD; adding LD_PRELOAD=%s at "
+			 "its end, so object ids may differ", ours);
+		p->env[p->nenv++] = env_entry("LD_PRELOAD", ours);
+	}
+}
+
+/* The recorded environment, with the loader's variables made harmless, and ours at its end. */
 static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report,
 			      int keep_going, const char *stall, const char *fork_target)
 {
 	char ours[PATH_MAX];
+	if (tool_find_libretrace(ours, sizeof ours) != 0)
+		exit(RETRACE_EXIT_ERROR);
+	loader_environment(p, ours);
 	size_t n = p->nenv;
-	int have_preload = 0;
-
-	for (size_t i = 0; i < p->nenv; i++) {
-		if (strncmp(p->env[i], "LD_PRELOAD=", 11) != 0)
-			continue;
-		have_preload = 1;
-		const char *recorded = p->env[i] + 11;
-		if (preload_is_usable(recorded))
-			continue; /* keep it byte-identical */
-		if (tool_find_libretrace(ours, sizeof ours) != 0)
-			exit(RETRACE_EXIT_ERROR);
-		char *value = preload_with_ours(recorded, ours);
-		fprintf(stderr, "%s: warning: the recorded LD_PRELOAD (", tool_name);
-		tool_print_escaped(stderr, (const uint8_t *)recorded, strlen(recorded));
-		fprintf(stderr, ") names no libretrace.so that exists here; using %s instead, so the "
-			"environment differs from the recording and object ids may differ\n", ours);
-		p->env[i] = env_entry("LD_PRELOAD", value);
-		free(value);
-	}
-	if (!have_preload) {
-		/* the recording had the library some other way (e.g. /etc/ld.so.preload) */
-		if (tool_find_libretrace(ours, sizeof ours) != 0)
-			exit(RETRACE_EXIT_ERROR);
-		tool_msg("warning: the recorded environment has no LD_PRELOAD; adding LD_PRELOAD=%s at "
-			 "its end, so object ids may differ", ours);
-		p->env[n++] = env_entry("LD_PRELOAD", ours);
-	}
 
 	char fd[16];
 	snprintf(fd, sizeof fd, "%d", p->status_fd);
@@ -568,18 +538,19 @@ static void isolate_network(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING,
-	       OPT_STALL_TIMEOUT };
+	       OPT_STALL_TIMEOUT, OPT_ALLOW_PROGRAM };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "allow-program", no_argument, NULL, OPT_ALLOW_PROGRAM },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	int netns = 1, verbose = 0, keep_going = 0, opt;
+	int netns = 1, verbose = 0, keep_going = 0, allow_program = 0, opt;
 	char *report = NULL; /* absolute: the replay runs in the recorded cwd */
 	const char *stall = NULL;
 
@@ -595,6 +566,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEEP_GOING:
 			keep_going = 1;
+			break;
+		case OPT_ALLOW_PROGRAM:
+			allow_program = 1;
 			break;
 		case OPT_STALL_TIMEOUT: {
 			char *end;
@@ -649,8 +623,14 @@ int main(int argc, char **argv)
 
 	struct replay_plan plan = { 0 };
 	load_plan(trace, verbose, &plan);
+	check_program(&plan, trace, ngiven > 0, allow_program);
 	if (ngiven > 0)
 		check_command(&plan, given, ngiven);
+	/* what runs, for a user at a terminal (a script comparing outputs gets only the program's) */
+	if (verbose || isatty(STDERR_FILENO)) {
+		fprintf(stderr, "%s: replaying ", tool_name);
+		print_command(stderr, plan.argv, plan.argc);
+	}
 	if (plan.cwd[0] == '\0') {
 		/* the recorded process could not tell (its directory had been removed) */
 		tool_msg("warning: %s does not record a working directory; replaying in this one",
