@@ -830,9 +830,7 @@ static void rt_keep_going_summary(void)
 		return;
 	rt_msg("replay finished with %llu divergence%s (first at event #%llu)",
 	       (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)rt_kg_first);
-	char d = RETRACE_STATUS_DIVERGED;
-	if (rt_status_fd >= 0)
-		(void)REAL(write)(rt_status_fd, &d, 1);
+	rt_status_send(RETRACE_STATUS_DIVERGED);
 }
 
 /* rt_exit_with, stopping at a divergence that cannot be gone past: say how many were before. */
@@ -897,9 +895,36 @@ void rt_replay_await(struct rt_thread *t, uint32_t call)
 	rt_sched_await_turn(t);
 }
 
+/* Replay stops here: what the program printed and has not written yet (a block-buffered
+ * stdout) goes out first, as it would at the program's exit, so the user sees all it printed
+ * up to the divergence.  Live, interception off for this thread: the trace holds nothing more
+ * to check it against.  Not at the end of a recording (93): the recorded process lost its
+ * buffers there too.  Not in a quiet replay (a forked child's parents). */
+void rt_flush_program_output(void)
+{
+	static int done;
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_SEQ_CST) || rt_replay_quiet())
+		return;
+	int saved = errno;
+	rt_self.inside++;
+	if (rt_py.flush_stdio)
+		rt_py.flush_stdio(!rt_threaded());
+	FILE *const files[] = { stdout, stderr };
+	for (size_t i = 0; i < 2; i++)
+		if (ftrylockfile(files[i]) == 0) {
+			fflush_unlocked(files[i]);
+			funlockfile(files[i]);
+		}
+	rt_self.inside--;
+	errno = saved;
+}
+
 static void rt_report_divergence(const struct trace_event *expected, const char *actual,
 				 const char *why)
 {
+	/* without --keep-going every report is a stop: the output goes before it */
+	if (!rt_keep_going)
+		rt_flush_program_output();
 	rt_report_begin(); /* a hard stop keeps it to the end: the process exits after the report */
 	char exp[160];
 	rt_describe_event(exp, sizeof exp, expected);
@@ -1525,8 +1550,10 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 	rt_paths_init_replay(h);
 	rt_pid_recorded = h->pid;
 	rt_trace_fd = rt_fd_move(fd, h->trace_fd);
-	if (rt_status_fd != h->status_fd || fcntl(rt_status_fd, F_SETFD, FD_CLOEXEC) < 0)
+	int channel = rt_status_fd == h->status_fd && fcntl(rt_status_fd, F_SETFD, FD_CLOEXEC) == 0;
+	if (!channel)
 		rt_status_fd = rt_open_dev_null_at(h->status_fd);
+	rt_msg_replay_start(channel);
 	rt_fd_set(rt_status_fd, RT_FD_OURS);
 	rt_header_check(h);
 	rt_argv_compare(h, argc, argv);

@@ -2,9 +2,19 @@
  *
  * Messages are formatted on the stack and written with the real write(2), so they never go
  * through the program's stdio buffers or heap, and always start with "retrace: ".
+ *
+ * Where they go on replay: to fd 2 while it is what it was when the process started.  A
+ * program may have moved its stderr away (pytest captures fd 2 into a file of its own, and
+ * shows it only for a failed test — never for a process that exits 90), so once fd 2 is
+ * something else, messages go to retrace-replay through the status channel, and it prints them
+ * on its own stderr; in the raw form (no retrace-replay) to TRACE.report next to the trace, and
+ * a line on the current fd 2 says so.  The status channel carries the messages as text (which
+ * never holds a NUL: the text is escaped) and the verdict as a NUL and one byte.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "exitcodes.h"
@@ -12,6 +22,59 @@
 
 /* A message names trace strings (paths, argv, Python names): the whole line is escaped, so no
  * byte of a trace reaches the terminal raw (format/text.c). */
+static struct {
+	int known;       /* replay: fd 2 at start is known */
+	dev_t dev;
+	ino_t ino;
+	int channel;     /* retrace-replay reads the status fd */
+	int file;        /* raw form: TRACE.report, once opened; -1 before */
+} rt_msg_to = { .file = -1 };
+
+void rt_msg_replay_start(int channel)
+{
+	struct stat st;
+	if (REAL(fstat)(2, &st) == 0) {
+		rt_msg_to.known = 1;
+		rt_msg_to.dev = st.st_dev;
+		rt_msg_to.ino = st.st_ino;
+	}
+	rt_msg_to.channel = channel;
+}
+
+static void rt_write_all(int fd, const char *buf, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = REAL(write)(fd, buf + off, n - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* The fd a message goes to now (see the top of the file). */
+static int rt_msg_fd(void)
+{
+	struct stat st;
+	if (!rt_msg_to.known ||
+	    (REAL(fstat)(2, &st) == 0 && st.st_dev == rt_msg_to.dev && st.st_ino == rt_msg_to.ino))
+		return 2;
+	if (rt_msg_to.channel && rt_status_fd >= 0)
+		return rt_status_fd;
+	if (rt_msg_to.file < 0) {
+		char path[4200], note[4400];
+		snprintf(path, sizeof path, "%s.report", rt_trace_path());
+		rt_msg_to.file = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+					    0600);
+		if (rt_msg_to.file < 0)
+			return 2;
+		rt_fd_set(rt_msg_to.file, RT_FD_OURS);
+		int k = snprintf(note, sizeof note, "retrace: the program has moved its stderr; retrace's "
+				 "messages go to %s\n", path);
+		rt_write_all(2, note, (size_t)k < sizeof note ? (size_t)k : sizeof note - 1);
+	}
+	return rt_msg_to.file;
+}
+
 void rt_msg(const char *fmt, ...)
 {
 	char raw[2048], buf[3072];
@@ -28,14 +91,16 @@ void rt_msg(const char *fmt, ...)
 	buf[n++] = '\n';
 	int saved = errno;
 	rt_self.inside++;
-	for (size_t off = 0; off < n;) {
-		ssize_t w = REAL(write)(2, buf + off, n - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	rt_write_all(rt_msg_fd(), buf, n);
 	rt_self.inside--;
 	errno = saved;
+}
+
+void rt_status_send(char verdict)
+{
+	const char v[2] = { 0, verdict };
+	if (rt_status_fd >= 0)
+		rt_write_all(rt_status_fd, v, 2);
 }
 
 void rt_msg_lines(const char *prefix, const char *text, size_t n)
@@ -50,12 +115,14 @@ void rt_msg_lines(const char *prefix, const char *text, size_t n)
 
 void rt_exit_with(int status, char status_byte)
 {
+	if (status == RETRACE_EXIT_DIVERGED || status == RETRACE_EXIT_BAD_TRACE)
+		rt_flush_program_output();
 	rt_self.inside++;
 	__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
 	if (status_byte == RETRACE_STATUS_DIVERGED)
 		rt_keep_going_stopped();
-	if (rt_status_fd >= 0 && status_byte)
-		(void)REAL(write)(rt_status_fd, &status_byte, 1);
+	if (status_byte)
+		rt_status_send(status_byte);
 	REAL(_exit)(status);
 }
 

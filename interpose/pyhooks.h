@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_PYHOOKS_ABI 3
+#define RT_PYHOOKS_ABI 4
 #define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
 
 /* Set in a location id returned by location(): the id was handed out just now, for the first
@@ -89,6 +89,13 @@ struct rt_pyhooks {
 	/* The calling thread's Python traceback, most recent call last, as lines in Python's own
 	 * format ("  File \"app.py\", line 3, in main\n"), into buf; returns the length (0: none). */
 	size_t (*traceback)(char *buf, size_t n);
+	/* Replay is about to stop (a divergence, a damaged trace): flush sys.stdout and sys.stderr
+	 * as Python's exit would, when they are the interpreter's own text streams, errors
+	 * swallowed and the program's exception state kept.  Only when the calling thread holds the
+	 * GIL, or it is free and may_take_gil (no other Python thread could be holding it up): never
+	 * waits on another thread.  The caller has interception off for itself: the writes are
+	 * live. */
+	void (*flush_stdio)(int may_take_gil);
 	/* Whole stacks (RETRACE_PYSTACKS): the calling thread's stack as a node id, 0 when it has
 	 * no Python frame, with RT_PYLOC_NEW when this call defined new nodes or location ids.  A
 	 * node is (caller's node, location id), interned per thread like locations, from the

@@ -272,6 +272,14 @@ int rt_write_bytes_enabled(void);
 uint32_t rt_chunk_size(void);
 /* The fd retrace-replay reads retrace's verdict from (-1: none). */
 extern int rt_status_fd;
+/* Replay (msg.c): fd 2 as it is at start is where messages go while it stays so; channel: the
+ * status fd is retrace-replay's, which prints what comes through it on its own stderr. */
+void rt_msg_replay_start(int channel);
+/* The verdict for retrace-replay (RETRACE_STATUS_*), on the status channel. */
+void rt_status_send(char verdict);
+/* Replay stops: the program's unwritten output (sys.stdout's buffer, stdio's) goes out, live,
+ * once (core.c). */
+void rt_flush_program_output(void);
 
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);

@@ -489,6 +489,36 @@ static size_t pyloc_traceback(char *buf, size_t n)
 	return len < n ? len : n - 1;
 }
 
+/* ---- output before replay stops ------------------------------------------------------------- */
+
+static void flush_stdio(int may_take_gil)
+{
+	if (!Py_IsInitialized() || _Py_IsFinalizing())
+		return;
+	int held = hooks->holds_gil && hooks->holds_gil();
+	PyGILState_STATE g = PyGILState_LOCKED;
+	if (!held) {
+		if (!may_take_gil || _Py_atomic_load_relaxed(&_PyRuntime.ceval.gil.locked) != 0)
+			return;
+		g = PyGILState_Ensure();
+	}
+	PyObject *type, *value, *tb;
+	PyErr_Fetch(&type, &value, &tb);
+	PyObject *own = PySys_GetObject("__stdout__"); /* borrowed */
+	static const char *const names[] = { "stdout", "stderr" };
+	for (size_t i = 0; own && own != Py_None && i < 2; i++) {
+		PyObject *f = PySys_GetObject(names[i]);
+		if (!f || Py_TYPE(f) != Py_TYPE(own))
+			continue;
+		PyObject *r = PyObject_CallMethod(f, "flush", NULL);
+		Py_XDECREF(r);
+		PyErr_Clear();
+	}
+	PyErr_Restore(type, value, tb);
+	if (!held)
+		PyGILState_Release(g);
+}
+
 /* ---- registration ----------------------------------------------------------------------------- */
 
 PyMODINIT_FUNC PyInit__retrace(void);
@@ -505,6 +535,7 @@ EXPORT int retrace_pyhooks_register(struct rt_pyhooks *h)
 	h->location = pyloc_location;
 	h->definition = pyloc_definition;
 	h->traceback = pyloc_traceback;
+	h->flush_stdio = flush_stdio;
 	h->stack = pystack_stack;
 	h->node = pystack_node;
 	pyhooks_threads_register(h);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -489,6 +491,73 @@ static void check_child_started(const struct replay_plan *p, int report_r, pid_t
 	exit(f.err == ENOENT || f.err == ENOTDIR ? RETRACE_EXIT_NOTFOUND : RETRACE_EXIT_NOEXEC);
 }
 
+/* The status channel: libretrace's messages as text, when the program has moved its own stderr
+ * away (they are printed here, on ours), and its verdict as a NUL and one byte (msg.c). */
+struct channel {
+	int fd;
+	int after_nul; /* the next byte is the verdict */
+	char verdict;
+};
+
+static void channel_take(struct channel *c)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(c->fd, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n;) {
+			if (c->after_nul) {
+				c->verdict = buf[i++];
+				c->after_nul = 0;
+				continue;
+			}
+			char *nul = memchr(buf + i, '\0', (size_t)(n - i));
+			size_t k = nul ? (size_t)(nul - (buf + i)) : (size_t)(n - i);
+			fwrite(buf + i, 1, k, stderr);
+			i += (ssize_t)k;
+			if (nul) {
+				c->after_nul = 1;
+				i++;
+			}
+		}
+		fflush(stderr);
+	}
+}
+
+/* Waits for the replayed program, printing what comes through the channel meanwhile (so a long
+ * report never fills the pipe).  Returns the verdict, 0 for none. */
+static char wait_replayed(pid_t pid, int status_r, int *wstatus)
+{
+	struct channel c = { .fd = status_r };
+	fcntl(status_r, F_SETFL, O_NONBLOCK);
+	/* the program's end wakes the poll through its pidfd; without one (a kernel before 5.3),
+	 * a bounded wait */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int channel_open = 1;
+	for (;;) {
+		pid_t w = waitpid(pid, wstatus, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			tool_msg("cannot wait for the replayed program: %s", strerror(errno));
+			exit(RETRACE_EXIT_ERROR);
+		}
+		struct pollfd pfd[2] = { { .fd = channel_open ? status_r : -1, .events = POLLIN },
+					 { .fd = pidfd, .events = POLLIN } };
+		int r = poll(pfd, 2, pidfd >= 0 ? -1 : 50);
+		if (r > 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			channel_take(&c);
+			/* every writer gone (the program exited): only the pidfd is left to wait on */
+			if ((pfd[0].revents & POLLHUP) && !(pfd[0].revents & POLLIN))
+				channel_open = 0;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	/* Non-blocking: a child of the program may still hold the pipe's write end open. */
+	channel_take(&c);
+	return c.verdict;
+}
+
 static _Noreturn void die_by_signal(int sig)
 {
 	struct rlimit core;
@@ -697,19 +766,8 @@ int main(int argc, char **argv)
 	check_child_started(&plan, report_pipe[0], pid);
 
 	int wstatus;
-	while (waitpid(pid, &wstatus, 0) < 0) {
-		if (errno != EINTR) {
-			tool_msg("cannot wait for the replayed program: %s", strerror(errno));
-			return RETRACE_EXIT_ERROR;
-		}
-	}
+	char verdict = wait_replayed(pid, status_pipe[0], &wstatus);
 	double replay_s = seconds_since(&started);
-
-	/* Non-blocking: a child of the program may still hold the pipe's write end open. */
-	char verdict = 0;
-	fcntl(status_pipe[0], F_SETFL, O_NONBLOCK);
-	if (read(status_pipe[0], &verdict, 1) != 1)
-		verdict = 0;
 	if (verdict == RETRACE_STATUS_DIVERGED)
 		return RETRACE_EXIT_DIVERGED;
 	if (verdict == RETRACE_STATUS_TRACE_END)
