@@ -230,9 +230,15 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 
 /* The program's side of a divergence: the call it is making, as the wrapper showed it when it
  * can (rt_self.asked), else from its numbers. */
+static __thread struct { uint32_t call; int64_t a[3]; } rt_asked_nums;
+
 static void rt_describe_asked(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1,
 			      int64_t a2)
 {
+	rt_asked_nums.call = call;
+	rt_asked_nums.a[0] = a0;
+	rt_asked_nums.a[1] = a1;
+	rt_asked_nums.a[2] = a2;
 	if (rt_self.asked)
 		rt_describe_event(buf, n, rt_self.asked);
 	else
@@ -445,6 +451,31 @@ static int rt_tb_frame(const char *tb, size_t len, size_t *at, const char **file
  *      changed (we cannot tell: it was not recorded);
  *  (e) none of these: several threads left their recorded schedule, or the program took
  *      another path, for a reason retrace cannot see. */
+/* Calls of the threads family: the schedule's own events. */
+static int rt_call_is_threads(uint32_t call)
+{
+	switch (call) {
+	case RETRACE__CALL__CALL_THREAD_CREATE: case RETRACE__CALL__CALL_THREAD_EXIT:
+	case RETRACE__CALL__CALL_GIL_TAKE: case RETRACE__CALL__CALL_YIELD:
+	case RETRACE__CALL__CALL_SEM_TRYWAIT: case RETRACE__CALL__CALL_SEM_WAIT:
+	case RETRACE__CALL__CALL_SEM_POST: case RETRACE__CALL__CALL_SEM_TIMEDWAIT:
+	case RETRACE__CALL__CALL_SEM_CLOCKWAIT: case RETRACE__CALL__CALL_COND_TIMEDWAIT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void rt_cause_threads(char *cause, size_t cn, char *hint, size_t hn, uint32_t threads)
+{
+	snprintf(cause, cn, "the program's %u threads left their recorded schedule: a thread "
+		 "made another call, or none, where the recording has its next event",
+		 threads > rt_reader.ntids ? threads : (unsigned)rt_reader.ntids);
+	snprintf(hint, hn, "compare each thread's recorded and current Python locations above; "
+		 "the threads may share something retrace does not record (memory written by a "
+		 "C library's own threads, a file read live)");
+}
+
 static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t tblen,
 			    char *cause, size_t cn, char *hint, size_t hn)
 {
@@ -496,8 +527,22 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			snprintf(hint, hn, "RETRACE_RECORDED=%s records it", dir);
 			return;
 		}
-	/* the recording's next event is a signal or a child's: that family is the cause */
-	if (ev && ev->call == RETRACE__CALL__CALL_SIGNAL) {
+	/* Which family: the one the evidence points to, not the first found.  A thread's
+	 * divergence in threading's own code or at a thread's call is the schedule's, even when the
+	 * recording's next event is a child's (a thread that starts processes); then a signal, when
+	 * the recording's or the program's call is one or a signal was handed over just before;
+	 * then children. */
+	uint32_t threads = rt_threads_count();
+	uint32_t asked = rt_asked_nums.call, exp = ev ? ev->call : 0;
+	int in_threading =
+		(ev && rt_pyloc_file_recorded(file, sizeof file, ev->location) && strstr(file, "/threading.py")) ||
+		(rt_pyloc_file_live(file, sizeof file, rt_self.pyloc_now) && strstr(file, "/threading.py"));
+	if ((threads > 1 || rt_reader.ntids > 1) &&
+	    (in_threading || rt_call_is_threads(asked) || rt_call_is_threads(exp))) {
+		rt_cause_threads(cause, cn, hint, hn, threads);
+		return;
+	}
+	if (exp == RETRACE__CALL__CALL_SIGNAL) {
 		const char *name = sigabbrev_np((int)ev->arg0);
 		snprintf(cause, cn, "a signal: the recording handed SIG%s to the program's handler %s, "
 			 "and the program did not get there the same way", name ? name : "?",
@@ -508,15 +553,36 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			 "reached the same state twice there");
 		return;
 	}
-	if (ev && (ev->call == RETRACE__CALL__CALL_FORK || ev->call == RETRACE__CALL__CALL_WAIT)) {
-		snprintf(cause, cn, "child processes: the recording %s here; the program now does "
-			 "something else", ev->call == RETRACE__CALL__CALL_FORK ? "started a child"
-										 : "waited for a child");
+	int sig_call = exp == RETRACE__CALL__CALL_SIGNAL_SETUP || exp == RETRACE__CALL__CALL_KILL ||
+		       asked == RETRACE__CALL__CALL_SIGNAL_SETUP || asked == RETRACE__CALL__CALL_KILL;
+	if (sig_call || (ev && rt_sig_replayed_seq && ev->seq > rt_sig_replayed_seq &&
+			 ev->seq - rt_sig_replayed_seq <= 64)) {
+		const char *name = sigabbrev_np(rt_sig_replayed_sig);
+		if (rt_sig_replayed_seq && !sig_call)
+			snprintf(cause, cn, "a signal: the recording handed SIG%s to the program at event "
+				 "#%llu, just before; its handler, or what the program did after it, took "
+				 "another path", name ? name : "?", (unsigned long long)rt_sig_replayed_seq);
+		else
+			snprintf(cause, cn, "signals: the program's signal setup (a handler, a timer, a "
+				 "signal it sends) differs from the recording here");
+		snprintf(hint, hn, "retrace-dump TRACE | grep signal shows the recorded signals; a "
+			 "handler that reads something live (a file, the clock without retrace) behaves "
+			 "otherwise on replay");
+		return;
+	}
+	if (exp == RETRACE__CALL__CALL_FORK || exp == RETRACE__CALL__CALL_WAIT ||
+	    exp == RETRACE__CALL__CALL_EXEC || asked == RETRACE__CALL__CALL_FORK ||
+	    asked == RETRACE__CALL__CALL_WAIT || asked == RETRACE__CALL__CALL_EXEC) {
+		int forked = exp == RETRACE__CALL__CALL_FORK || (exp != RETRACE__CALL__CALL_WAIT &&
+								 asked == RETRACE__CALL__CALL_FORK);
+		snprintf(cause, cn, "child processes: %s here; the program now does "
+			 "something else", forked ? "the recording started a child"
+				: exp == RETRACE__CALL__CALL_WAIT ? "the recording waited for a child"
+				: "a child's start or end does not match the recording");
 		snprintf(hint, hn, "retrace-dump --tree TRACE shows the recorded children; what the "
 			 "program learned from them comes from the trace, so the difference is before");
 		return;
 	}
-	uint32_t threads = rt_threads_count();
 	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
 		if (!rt_system_path(f)) {
 			rt_dir_of(dir, sizeof dir, f);
@@ -526,12 +592,7 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			return;
 		}
 	if (threads > 1 || rt_reader.ntids > 1) {
-		snprintf(cause, cn, "the program's %u threads left their recorded schedule: a thread "
-			 "made another call, or none, where the recording has its next event",
-			 threads > rt_reader.ntids ? threads : (unsigned)rt_reader.ntids);
-		snprintf(hint, hn, "compare each thread's recorded and current Python locations above; "
-			 "the threads may share something retrace does not record (memory written by a "
-			 "C library's own threads, a file read live)");
+		rt_cause_threads(cause, cn, hint, hn, threads);
 		return;
 	}
 	snprintf(cause, cn, "the program took another path than when recorded");
@@ -919,6 +980,38 @@ void rt_flush_program_output(void)
 	errno = saved;
 }
 
+/* The two lines of a report never look alike: where the summaries are the same, the calls
+ * differ in something a summary leaves out (an offset, a flag, which variant of the call, the
+ * path behind an fd), so both get the numbers they were made of, and the recorded path or
+ * address beside the one asked for when those differ. */
+static void rt_describe_apart(char *exp, size_t en, char *act, size_t an,
+			      const struct trace_event *expected)
+{
+	if (strcmp(exp, act) != 0)
+		return;
+	size_t el = strlen(exp), al = strlen(act);
+	snprintf(exp + el, en - el, " [call %u, arguments %lld, %lld, %lld]", expected->call,
+		 (long long)expected->arg0, (long long)expected->arg1, (long long)expected->arg2);
+	snprintf(act + al, an - al, " [call %u, arguments %lld, %lld, %lld]", rt_asked_nums.call,
+		 (long long)rt_asked_nums.a[0], (long long)rt_asked_nums.a[1],
+		 (long long)rt_asked_nums.a[2]);
+	const struct trace_event *asked = rt_self.asked;
+	if (asked && (asked->aux_len != expected->aux_len ||
+		      memcmp(asked->aux, expected->aux, asked->aux_len) != 0)) {
+		el = strlen(exp);
+		al = strlen(act);
+		snprintf(exp + el, en - el, " on \"%.*s\"", (int)(expected->aux_len < 300 ? expected->aux_len : 300),
+			 (const char *)expected->aux);
+		snprintf(act + al, an - al, " on \"%.*s\"", (int)(asked->aux_len < 300 ? asked->aux_len : 300),
+			 (const char *)asked->aux);
+	}
+	if (strcmp(exp, act) == 0) {
+		/* equal in every number: what differs is a hash (the bytes, the path) */
+		el = strlen(exp);
+		snprintf(exp + el, en - el, " (with other bytes or path than now)");
+	}
+}
+
 static void rt_report_divergence(const struct trace_event *expected, const char *actual,
 				 const char *why)
 {
@@ -926,12 +1019,14 @@ static void rt_report_divergence(const struct trace_event *expected, const char 
 	if (!rt_keep_going)
 		rt_flush_program_output();
 	rt_report_begin(); /* a hard stop keeps it to the end: the process exits after the report */
-	char exp[160];
+	char exp[700], act[700];
 	rt_describe_event(exp, sizeof exp, expected);
+	snprintf(act, sizeof act, "%s", actual);
+	rt_describe_apart(exp, sizeof exp, act, sizeof act, expected);
 	rt_msg("replay diverged at event #%llu (thread %u): %s",
 	       (unsigned long long)expected->seq, expected->tid, why);
 	rt_msg("  recorded: %s", exp);
-	rt_msg("  replayed: %s", actual);
+	rt_msg("  replayed: %s", act);
 	if (rt_pyloc_checked()) {
 		char loc[512];
 		rt_pyloc_describe_recorded(loc, sizeof loc, expected->location, 0);

@@ -280,6 +280,10 @@ void rt_status_send(char verdict);
 /* Replay stops: the program's unwritten output (sys.stdout's buffer, stdio's) goes out, live,
  * once (core.c). */
 void rt_flush_program_output(void);
+/* Replay (signal.c): the seq and number of the last recorded signal handed to the program, for
+ * the likely cause of a divergence; 0 before any. */
+extern uint64_t rt_sig_replayed_seq;
+extern int rt_sig_replayed_sig;
 
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);

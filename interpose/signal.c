@@ -211,8 +211,13 @@ uint64_t rt_signals_count(void)
 
 /* ---- replay: the recorded signals ------------------------------------------------------ */
 
+uint64_t rt_sig_replayed_seq; /* replay: the seq of the last signal handed to the program */
+int rt_sig_replayed_sig;
+
 static void rt_sig_replay_one(const struct trace_event *ev)
 {
+	rt_sig_replayed_seq = ev->seq;
+	rt_sig_replayed_sig = (int)ev->arg0;
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	memcpy(&si, ev->data, ev->data_len < sizeof si ? ev->data_len : sizeof si);

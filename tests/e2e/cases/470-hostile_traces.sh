@@ -68,6 +68,19 @@ if selected hostile_traces; then
 	forged_as "getrandom returning more than asked for is damage (91)" "$d/randbig" "exit 91" \
 		"more bytes than the program asked for"
 
+	# a call differing only where its summary does not look: the two report lines still differ
+	"$FORGE" "$d/trace.pb" "$d/arg2.pb" "event.$read_seq.arg2=7" >/dev/null
+	run "$d/arg2" null "${replay[@]}" "$d/arg2.pb"
+	rec_line=$(sed -n 's/^retrace:   recorded: //p' "$d/arg2.err")
+	rep_line=$(sed -n 's/^retrace:   replayed: //p' "$d/arg2.err")
+	if [ "$(status_of "$d/arg2")" = "exit 90" ] && [ -n "$rec_line" ] && [ -n "$rep_line" ] &&
+		[ "$rec_line" != "$rep_line" ]; then
+		ok "hostile_traces: the recorded and replayed lines of a report never look the same"
+	else
+		not_ok "hostile_traces: the recorded and replayed lines of a report never look the same" \
+			"status: $(status_of "$d/arg2"); stderr: $(head -c 500 "$d/arg2.err")"
+	fi
+
 	# the header's numbers (defect 2)
 	for fd in trace_fd=1 trace_fd=2 status_fd=0 trace_fd=5000; do
 		"$FORGE" "$d/trace.pb" "$d/$fd.pb" "header.$fd" >/dev/null
