@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -670,8 +671,22 @@ RT_EXPORT int isatty(int fd)
 	return r;
 }
 
-/* How many bytes an ioctl writes back through its argument.  TCGETS and friends predate the
- * size-encoding request numbers; the kernel's struct termios is 36 bytes, not glibc's 60. */
+/* ioctl on a recorded fd.  What a request writes back into the caller's memory is outside input
+ * like a read's bytes: recorded, and copied out on replay.  Three kinds of request are known:
+ *  - the ones whose number encodes their size and direction (_IOC_READ: the kernel writes
+ *    _IOC_SIZE bytes), and the older terminal ones listed in ioctl_out_size;
+ *  - the socket interface queries (SIOCGIF*, struct ifreq in and out: libuuid asks for the
+ *    hardware addresses), whose interface name is a key argument (hash);
+ *  - SIOCGIFCONF, whose struct ifconf points to the caller's buffer: the event keeps the length
+ *    asked (arg2), the length the kernel gave back (aux) and the bytes of the buffer (data).
+ * FIONBIO, FIOCLEX and FIONCLEX only change the fd's own flags, which a placeholder takes as well
+ * as the original: made for real in both modes, with nothing to record.  Any other request is
+ * recorded with its result only, and named once on stderr at record time: retrace cannot know
+ * what it writes back, so replay may hand the program less than it got. */
+
+/* How many bytes an ioctl writes back through its argument (0: nothing, or unknown).  TCGETS
+ * and friends predate the size-encoding request numbers; the kernel's struct termios is 36
+ * bytes, not glibc's 60. */
 static size_t ioctl_out_size(unsigned long req)
 {
 	switch (req) {
@@ -682,9 +697,80 @@ static size_t ioctl_out_size(unsigned long req)
 	case TIOCGSID: return sizeof(pid_t);
 	case TIOCOUTQ: return sizeof(int);
 	}
-	if ((_IOC_DIR(req) & _IOC_READ) && _IOC_SIZE(req) <= 4096)
+	if (_IOC_DIR(req) & _IOC_READ)
 		return _IOC_SIZE(req);
 	return 0;
+}
+
+/* Requests that write nothing back: their result is all there is to record. */
+static int ioctl_in_only(unsigned long req)
+{
+	switch (req) {
+	case TCSETS: case TCSETSW: case TCSETSF: case TIOCSWINSZ: case TIOCSPGRP: case TCFLSH:
+	case TCXONC: case TCSBRK: case TCSBRKP: case TIOCSCTTY: case TIOCNOTTY: case TIOCEXCL:
+	case TIOCNXCL: case FIOASYNC:
+		return 1;
+	}
+	return _IOC_DIR(req) == _IOC_WRITE;
+}
+
+/* The socket interface queries: struct ifreq in (the name), struct ifreq out. */
+static int ioctl_is_ifreq(unsigned long req)
+{
+	switch (req) {
+	case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFDSTADDR:
+	case SIOCGIFBRDADDR: case SIOCGIFNETMASK: case SIOCGIFMETRIC: case SIOCGIFMTU:
+	case SIOCGIFHWADDR: case SIOCGIFINDEX: case SIOCGIFTXQLEN: case SIOCGIFMAP:
+		return 1;
+	}
+	return 0;
+}
+
+/* Record: name a request retrace does not know, once per request number (a few of them). */
+static void ioctl_unknown(int fd, unsigned long req)
+{
+	static unsigned long told[8];
+	static unsigned n_told;
+	for (unsigned i = 0; i < n_told && i < 8; i++)
+		if (told[i] == req)
+			return;
+	if (n_told < 8)
+		told[n_told++] = req;
+	rt_msg("ioctl 0x%lx on fd %d is not recorded: retrace does not know what it writes back, "
+	       "so replay gives only its result", req, fd);
+}
+
+static int ioctl_ifconf(int fd, unsigned long req, struct ifconf *ifc)
+{
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_IOCTL, fd,
+							      (int64_t)req, ifc ? ifc->ifc_len : -1);
+		if (ev->result < 0 || !ifc) {
+			errno = ev->err;
+			return (int)ev->result;
+		}
+		int len = 0;
+		if (ev->aux_len == sizeof len)
+			memcpy(&len, ev->aux, sizeof len);
+		if (ifc->ifc_buf && ifc->ifc_len > 0)
+			rt_copy_out(ifc->ifc_buf, (size_t)ifc->ifc_len, ev);
+		ifc->ifc_len = len;
+		return (int)ev->result;
+	}
+	int asked = ifc ? ifc->ifc_len : -1;
+	int r = rt_real.ioctl(fd, req, ifc);
+	int e = errno;
+	int ok = r >= 0 && ifc;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_IOCTL, .arg0 = fd, .arg1 = (int64_t)req, .arg2 = asked,
+		.result = r, .err = r < 0 ? e : 0,
+		.aux = ok ? (const uint8_t *)&ifc->ifc_len : NULL, .aux_len = ok ? sizeof(int) : 0,
+		.data = ok && ifc->ifc_buf ? (const uint8_t *)ifc->ifc_buf : NULL,
+		.data_len = ok && ifc->ifc_buf && ifc->ifc_len > 0 ? (uint32_t)ifc->ifc_len : 0,
+	};
+	rt_record(&ev);
+	errno = e;
+	return r;
 }
 
 RT_EXPORT int ioctl(int fd, unsigned long req, ...)
@@ -693,26 +779,37 @@ RT_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
-	/* FIONBIO only sets the fd's own O_NONBLOCK, which a placeholder takes as well as the
-	 * original: done for real in both modes, with nothing to record. */
-	if (!rt_active(RT_FD) || !fd_recorded(fd) || req == FIONBIO)
+	if (!rt_active(RT_FD) || !fd_recorded(fd) || req == FIONBIO || req == FIOCLEX ||
+	    req == FIONCLEX)
 		return REAL(ioctl)(fd, req, arg);
-	size_t out = ioctl_out_size(req);
+	if (req == SIOCGIFCONF)
+		return ioctl_ifconf(fd, req, arg);
+	int ifreq = ioctl_is_ifreq(req) && arg;
+	size_t out = ifreq ? sizeof(struct ifreq) : ioctl_out_size(req);
+	uint8_t h[TRACE_HASH_SIZE];
+	if (ifreq)
+		trace_hash(((struct ifreq *)arg)->ifr_name, strnlen(((struct ifreq *)arg)->ifr_name, IFNAMSIZ), h);
 	if (rt_replaying()) {
 		const struct trace_event *ev =
 			rt_replay_next(RETRACE__CALL__CALL_IOCTL, fd, (int64_t)req, 0);
+		if (ifreq && (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, sizeof h) != 0))
+			rt_diverge(ev, "the program asked about another network interface than when "
+				       "recorded");
 		if (ev->result >= 0 && out && arg)
 			rt_copy_out(arg, out, ev);
 		if (ev->result < 0)
 			errno = ev->err;
 		return (int)ev->result;
 	}
+	if (!out && !ioctl_in_only(req))
+		ioctl_unknown(fd, req);
 	int r = rt_real.ioctl(fd, req, arg);
 	int e = errno;
 	struct trace_event ev = {
 		.call = RETRACE__CALL__CALL_IOCTL, .arg0 = fd, .arg1 = (int64_t)req, .result = r,
 		.err = r < 0 ? e : 0, .data = r >= 0 && arg ? arg : NULL,
 		.data_len = r >= 0 && arg ? (uint32_t)out : 0,
+		.hash = ifreq ? h : NULL, .hash_len = ifreq ? TRACE_HASH_SIZE : 0,
 	};
 	rt_record(&ev);
 	errno = e;

@@ -57,12 +57,16 @@ const char *rt_paths_live_recent(unsigned back)
 }
 
 /* Installation, system libraries and the loader's files: the replay machine has the same ones,
- * and the header fingerprints the libraries.  /etc/localtime and /etc/ssl are read by glibc and
- * OpenSSL through stdio, which no wrapper sees, so recording their metadata alone would be a
- * half-truth.  /dev/shm holds shared memory the program maps, which replay cannot serve. */
+ * and the header fingerprints the libraries.  /etc/localtime is read by glibc's tzset through
+ * glibc's own internal fopen, which no wrapper sees (stdio.c sees only the program's and its
+ * libraries' fopen), so recording its metadata alone would be a half-truth.  /etc/ssl and
+ * /etc/pki are recorded: OpenSSL reads CA files there with fopen (stdio.c records them), and they
+ * are configuration a replay machine may lack or have otherwise, which steers the program (a
+ * certificate verifies or not) as much as its own files do.  /dev/shm holds shared memory the
+ * program maps, which replay cannot serve. */
 static const char *const default_unrecorded[] = {
 	"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin",
-	"/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/localtime", "/etc/ssl", "/etc/pki",
+	"/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/localtime",
 	"/dev/shm",
 };
 

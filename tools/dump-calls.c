@@ -89,6 +89,7 @@ static const struct call_info call_infos[] = {
 	{ CALL(SENDFILE), FAMILY_FILES, AUX_OFFSETS, 3, 0 },
 	{ CALL(MMAP), FAMILY_FILES, AUX_TEXT, 3, 0 },
 	{ CALL(XATTR), FAMILY_FILES, AUX_TEXT, 3, 0 },
+	{ CALL(FOPEN), FAMILY_FILES, AUX_BYTES, 3, ARG2_HEX },
 	/* threads and their schedule: thread_create, yield and fd_number have a layout of their own
 	 * (dump-threads.c) */
 	{ CALL(THREAD_CREATE), FAMILY_THREADS, AUX_TEXT, 2, RESULT_ERRNO },

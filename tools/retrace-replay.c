@@ -704,7 +704,9 @@ int main(int argc, char **argv)
 		/* the recorded process could not tell (its directory had been removed) */
 		tool_msg("warning: %s does not record a working directory; replaying in this one",
 			 trace);
-	} else if (chdir(plan.cwd) != 0) {
+	} else if (chdir(plan.cwd) != 0 && errno != ENOENT) {
+		/* (a directory that is gone, the recording replayed elsewhere, is no obstacle: the
+		 * program's paths resolve against the recorded cwd, whose files are in the trace) */
 		int err = errno;
 		fprintf(stderr, "%s: cannot enter the recorded working directory ", tool_name);
 		tool_print_escaped(stderr, (const uint8_t *)plan.cwd, strlen(plan.cwd));

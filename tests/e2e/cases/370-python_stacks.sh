@@ -1,6 +1,8 @@
 # python_stacks: whole Python stacks (retrace-record --python-stacks): a faithful replay, the
 # callers in retrace-dump --stacks, and an edit that changes only the callers of a call: caught
 # there with both stacks, where a recording with only locations replays it without noticing.
+# The recording leaves the script's directory unrecorded (RETRACE_UNRECORDED), so the edit
+# reaches the replay: a recorded script replays its recorded contents (edited_script).
 # shellcheck shell=bash
 
 if selected python_stacks; then
@@ -10,8 +12,8 @@ if selected python_stacks; then
 	line_of() { grep -n -F "$1" "$d/app.py" | head -n 1 | cut -d: -f1; }
 	inner=$(line_of "# INNER LINE") aline=$(line_of "# A LINE") bline=$(line_of "# B LINE")
 	called=$(grep -n -x "b()" "$d/app.py" | cut -d: -f1)
-	run "$d/record" null "$BIN/retrace-record" --python-stacks -o "$d/trace.pb" -- "$PYTHON" "$d/app.py"
-	run "$d/plain" null "$BIN/retrace-record" -o "$d/plain.pb" -- "$PYTHON" "$d/app.py"
+	run "$d/record" null env RETRACE_UNRECORDED="$d" "$BIN/retrace-record" --python-stacks -o "$d/trace.pb" -- "$PYTHON" "$d/app.py"
+	run "$d/plain" null env RETRACE_UNRECORDED="$d" "$BIN/retrace-record" -o "$d/plain.pb" -- "$PYTHON" "$d/app.py"
 	run "$d/faithful" null unshare -n "$BIN/retrace-replay" "$d/trace.pb"
 	if same "$d/record" "$d/faithful" && [ "$(status_of "$d/record")" = "exit 0" ]; then
 		ok "python_stacks: a recording with whole stacks replays faithfully"

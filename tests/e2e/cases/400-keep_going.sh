@@ -1,5 +1,7 @@
 # keep_going: replay --keep-going goes past a moved call and changed output, prints all of the
 # output, counts both divergences and exits 90; without it the same replay stops at the first.
+# The recording leaves the script's directory unrecorded (RETRACE_UNRECORDED), so the edit
+# reaches the replay: a recorded script replays its recorded contents (edited_script).
 # shellcheck shell=bash
 
 if selected keep_going; then
@@ -10,7 +12,7 @@ if selected keep_going; then
 	d=$T/keep_going
 	mkdir -p "$d"
 	cp "$PROGS/keep_going.py" "$d/app.py"
-	run "$d/record" null "$BIN/retrace-record" -o "$d/trace.pb" -- "$PYTHON" "$d/app.py"
+	run "$d/record" null env RETRACE_UNRECORDED="$d" "$BIN/retrace-record" -o "$d/trace.pb" -- "$PYTHON" "$d/app.py"
 	moved=$(grep -n -F "# MOVE LINE" "$d/app.py" | cut -d: -f1)
 	sed -i "$((moved - 1))"'{h;d};'"$moved"'{G}' "$d/app.py" # swap it with the line above
 	sed -i 's/^value = 42$/value = 43/' "$d/app.py"

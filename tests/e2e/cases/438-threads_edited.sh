@@ -3,14 +3,16 @@
 # without any call where it used to read the clock: the other two threads wait for their turns,
 # and replay stops within seconds with 90, naming every thread, what it waits for and where its
 # Python code is, in one report however many threads wait.  Both reports name the edited script as
-# the likely cause.
+# the likely cause.  The recording leaves the script's directory unrecorded (RETRACE_UNRECORDED): a
+# recorded script replays its recorded contents whatever the edit (edited_script), and these
+# edits must reach the replay.
 # shellcheck shell=bash
 
 if selected threads_edited; then
 	d=$T/threads_edited
 	mkdir -p "$d"
 	cp "$PROGS/threads_edited.py" "$d/app.py"
-	run "$d/record" null "$BIN/retrace-record" -o "$d/trace.pb" -- "$PYTHON" "$d/app.py"
+	run "$d/record" null env RETRACE_UNRECORDED="$d" "$BIN/retrace-record" -o "$d/trace.pb" -- "$PYTHON" "$d/app.py"
 	cp "$d/app.py" "$d/app.py.recorded"
 
 	sed -i 's/range(5):  # EDIT ME/range(6):  # EDIT ME/' "$d/app.py"
