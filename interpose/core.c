@@ -394,6 +394,15 @@ static int rt_changed_since_recording(const char *path)
 }
 
 /* The system's own files: a live read there is rarely what changed. */
+/* Python code changed since the recording, and read live: a recorded file's contents replay
+ * from the trace (stdio.c, io.c), so only an unrecorded one's edit reaches the replay. */
+static int rt_code_changed(const char *file)
+{
+	static struct rt_path p;
+	return rt_path_resolve(AT_FDCWD, file, &p) != RT_PATH_RECORDED &&
+	       rt_changed_since_recording(file);
+}
+
 static int rt_system_path(const char *p)
 {
 	static const char *const sys[] = { "/usr/", "/lib", "/bin/", "/sbin/", "/etc/", "/dev/" };
@@ -482,17 +491,17 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 	char file[1024], dir[1024];
 	int have = 0;
 	if (ev && rt_pyloc_file_recorded(file, sizeof file, ev->location) &&
-	    rt_changed_since_recording(file))
+	    rt_code_changed(file))
 		have = 1;
 	if (!have && rt_pyloc_file_live(file, sizeof file, rt_self.pyloc_now) &&
-	    rt_changed_since_recording(file))
+	    rt_code_changed(file))
 		have = 1;
 	const char *f, *fn;
 	int nf, nfn;
 	long line;
 	for (size_t at = 0; !have && rt_tb_frame(tb, tblen, &at, &f, &nf, &line, &fn, &nfn);) {
 		snprintf(file, sizeof file, "%.*s", nf, f);
-		have = rt_changed_since_recording(file);
+		have = rt_code_changed(file);
 	}
 	if (have) {
 		snprintf(cause, cn, "script or module changed: %s was modified after the recording",

@@ -13,6 +13,7 @@
  *   event.SEQ.result=N  event.SEQ.data_len=N   an event's result; its data cut to N bytes
  *   event.SEQ.aux=TEXT                         an event's aux bytes (a path, an address)
  *   event.SEQ.arg0=N  event.SEQ.arg2=N         an event's first or third argument
+ *   event.SEQ.call=N                           an event's call (Retrace__Call number)
  *   event.CALL.result=N                        the same for the first event of that call (by
  *                                              name, as retrace-dump prints it)
  * Prints the edited events' seqs.  Exits 2 on a bad edit or an unreadable trace.
@@ -98,6 +99,8 @@ static void edit_event(struct trace_event *ev, struct edit *edits, int nedits)
 			ev->result = strtoll(what + 7, NULL, 10);
 		else if (strncmp(what, "arg0=", 5) == 0)
 			ev->arg0 = strtoll(what + 5, NULL, 10);
+		else if (strncmp(what, "call=", 5) == 0)
+			ev->call = (uint32_t)strtoul(what + 5, NULL, 10);
 		else if (strncmp(what, "arg2=", 5) == 0)
 			ev->arg2 = strtoll(what + 5, NULL, 10);
 		else if (strncmp(what, "data_len=", 9) == 0)
