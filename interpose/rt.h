@@ -277,6 +277,28 @@ extern int rt_status_fd;
 void rt_msg_replay_start(int channel);
 /* The verdict for retrace-replay (RETRACE_STATUS_*), on the status channel. */
 void rt_status_send(char verdict);
+/* ---- the divergence report (report.c) ---- */
+extern struct trace_reader rt_reader; /* replay: the trace (core.c) */
+extern int rt_keep_going;             /* replay: --keep-going */
+extern char rt_report_json[4096];     /* replay: --report-json's file, or "" */
+/* The program's side of a divergence, as the wrapper showed it (rt_self.asked) or from its
+ * numbers; kept for the report. */
+void rt_describe_asked(char *buf, size_t n, uint32_t call, int64_t a0, int64_t a1, int64_t a2);
+/* The whole report of a divergence at `expected` (the caller exits, or goes on with
+ * --keep-going). */
+void rt_report_divergence(const struct trace_event *expected, const char *actual, const char *why);
+/* --keep-going: report a divergence that can be gone past and count it; 0 without the option. */
+int rt_keep_going_past(const struct trace_event *expected, const char *actual, const char *why);
+/* At the end of a replay with --keep-going: the count, and the verdict 'D' if any. */
+void rt_keep_going_summary(void);
+/* The program called something after its thread's last event: the end of the recording (93),
+ * or a divergence after the recorded exit. */
+__attribute__((noreturn)) void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1, int64_t a2);
+/* Replay's start: the command line and environment against the recorded ones (said at start,
+ * kept for the likely cause). */
+void rt_argv_compare(const Retrace__Header *h, int argc, char **argv);
+void rt_env_compare(const Retrace__Header *h);
+
 /* Replay stops: the program's unwritten output (sys.stdout's buffer, stdio's) goes out, live,
  * once (core.c). */
 void rt_flush_program_output(void);
