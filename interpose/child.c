@@ -484,6 +484,8 @@ static pid_t wait_common(pid_t pid, int *status, int options, struct rusage *ru)
 		}
 		if (status)
 			*status = (int)ev->value;
+		if (ru && ev->result > 0 && ev->data_len != sizeof *ru)
+			rt_damaged(ev, "the structure recorded is not the size the call fills");
 		if (ru)
 			rt_copy_out(ru, sizeof *ru, ev);
 		rt_child_reaped(ev);
@@ -542,6 +544,8 @@ RT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 			errno = ev->err;
 			return -1;
 		}
+		if (info && ev->data_len != sizeof *info)
+			rt_damaged(ev, "the structure recorded is not the size the call fills");
 		if (info)
 			rt_copy_out(info, sizeof *info, ev);
 		rt_child_reaped(ev);

@@ -55,6 +55,7 @@ RT_EXPORT int uname(struct utsname *u)
 		return REAL(uname)(u);
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_UNAME, 0, 0, 0);
+		rt_check_struct(ev, sizeof *u);
 		if (ev->result == 0)
 			rt_copy_out(u, sizeof *u, ev);
 		else
@@ -103,6 +104,8 @@ RT_EXPORT int getloadavg(double *loads, int n)
 		return REAL(getloadavg)(loads, n);
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_GETLOADAVG, n, 0, 0);
+		if (ev->result > n || (ev->result > 0 && ev->data_len != sizeof *loads * (size_t)ev->result))
+			rt_damaged(ev, "load averages that do not fit what was asked");
 		if (ev->result > 0)
 			rt_copy_out(loads, sizeof *loads * (size_t)n, ev);
 		return (int)ev->result;

@@ -187,6 +187,7 @@ RT_EXPORT int sem_getvalue(sem_t *restrict sem, int *restrict sval)
 			errno = ev->err;
 			return (int)ev->result;
 		}
+		rt_check_struct(ev, sizeof *sval);
 		rt_copy_out(sval, sizeof *sval, ev);
 		return 0;
 	}

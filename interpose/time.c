@@ -116,6 +116,8 @@ RT_EXPORT clock_t times(struct tms *buf)
 		return REAL(times)(buf);
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_TIMES, 0, 0, 0);
+		if (ev->data_len != sizeof *buf)
+			rt_damaged(ev, "the structure recorded is not the size the call fills");
 		rt_copy_out(buf, sizeof *buf, ev);
 		errno = ev->err ? ev->err : errno;
 		return (clock_t)ev->result;
@@ -137,6 +139,7 @@ RT_EXPORT int getrusage(int who, struct rusage *ru)
 		return REAL(getrusage)(who, ru);
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_GETRUSAGE, who, 0, 0);
+		rt_check_struct(ev, sizeof *ru);
 		if (ev->result == 0)
 			rt_copy_out(ru, sizeof *ru, ev);
 		else
