@@ -187,11 +187,13 @@ static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 		const struct trace_frame_ref *ref = &r->chunks[i];
 		size_t t = tid_index(r, ref->tid);
 		if (ref->first_seq <= prev[t]) {
+			/* copied out: closing frees r->chunks */
 			uint64_t at = ref->offset - TRACE_FRAME_HEAD_SIZE, before = prev[t];
+			uint64_t first = ref->first_seq;
 			uint32_t tid = ref->tid;
 			reader_free(r->alloc, prev);
 			trace_reader_close(r);
-			if (ref->first_seq == 0)
+			if (first == 0)
 				return reader_error(err, TRACE_E_CORRUPT, at,
 						    "damaged chunk at offset %llu: thread %u's events "
 						    "start at #0, and events are numbered from 1",
@@ -201,7 +203,7 @@ static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 					    "start at #%llu there, not after #%llu where its previous "
 					    "chunk starts (a chunk repeated or moved)",
 					    (unsigned long long)at, tid,
-					    (unsigned long long)ref->first_seq, (unsigned long long)before);
+					    (unsigned long long)first, (unsigned long long)before);
 		}
 		prev[t] = ref->first_seq;
 	}
@@ -600,6 +602,33 @@ bad:
 			    (unsigned long long)at);
 }
 
+/* The trailer counts the numbers record handed out; fewer written than that, beyond what a
+ * dying thread can leave, is a lost chunk.  `have` is the last number the trace holds, `may`
+ * how many may be missing. */
+static int trailer_check(const struct trace_reader *r, uint64_t have, uint64_t may,
+			 struct trace_error *err)
+{
+	const Retrace__Trailer *t = r->trailer;
+	/* a recording that stopped early numbered events it did not write */
+	if (!t || (t->stopped && *t->stopped) || t->events <= have || t->events - have <= may)
+		return 0;
+	return reader_error(err, TRACE_E_CORRUPT, r->size,
+			    "the trailer counts %llu events, but the trace ends at event #%llu: "
+			    "events #%llu..#%llu are missing (a chunk dropped or damaged)",
+			    (unsigned long long)t->events, (unsigned long long)have,
+			    (unsigned long long)(have + 1), (unsigned long long)t->events);
+}
+
+/* The end of a thread's events: in a trace with one thread, all the trailer counts but those
+ * its created threads, or itself, took and never wrote. */
+static int cursor_thread_end(struct trace_cursor *c, struct trace_error *err)
+{
+	c->pos = c->end = NULL;
+	if (c->gapless && trailer_check(c->r, c->next_seq - 1, 1 + c->spare - c->missing, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)
 {
 	while (c->pos == c->end) {
@@ -613,11 +642,8 @@ static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, st
 		}
 		c->chunk++;
 		int in = cursor_enter_chunk(c, err);
-		if (in <= 0) {
-			if (in == 0)
-				c->pos = c->end = NULL;
-			return in;
-		}
+		if (in <= 0)
+			return in == 0 ? cursor_thread_end(c, err) : -1;
 	}
 	return decode_event(c, ev, err);
 }
@@ -641,22 +667,10 @@ static int merged_missing(struct trace_cursor *c, const struct trace_event *ev, 
 			    (unsigned long long)ev->seq);
 }
 
-/* Merged, at the end: the trailer counts the numbers record handed out. */
+/* Merged, at the end: every thread has ended, so each may have left one number unwritten. */
 static int merged_end(struct trace_cursor *c, struct trace_error *err)
 {
-	const Retrace__Trailer *t = c->r->trailer;
-	/* a recording that stopped early numbered events it did not write */
-	if (!t || (t->stopped && *t->stopped) || t->events <= c->last_seq)
-		return 0;
-	uint64_t n = t->events - c->last_seq;
-	if (n <= c->nsubs + c->spare - c->missing)
-		return 0;
-	uint64_t at = c->r->size;
-	return reader_error(err, TRACE_E_CORRUPT, at,
-			    "the trailer counts %llu events, but the trace ends at event #%llu: "
-			    "events #%llu..#%llu are missing (a chunk dropped or damaged)",
-			    (unsigned long long)t->events, (unsigned long long)c->last_seq,
-			    (unsigned long long)(c->last_seq + 1), (unsigned long long)t->events);
+	return trailer_check(c->r, c->last_seq, c->nsubs + c->spare - c->missing, err);
 }
 
 int trace_cursor_next(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)

@@ -398,6 +398,39 @@ START_TEST(trailer_counting_events_the_trace_lacks_is_corruption)
 }
 END_TEST
 
+/* Replay's thread cursor, in a trace with one thread, checks the trailer's count at its end:
+ * the lost last chunk of a program that exited is damage, not "the recording ends here". */
+START_TEST(only_threads_cursor_sees_its_last_chunk_lost)
+{
+	static const struct { uint64_t counted; enum trace_status want; } cases[] = {
+		{ 100, TRACE_OK }, { 101, TRACE_OK }, { 102, TRACE_E_CORRUPT }, { 180, TRACE_E_CORRUPT },
+	};
+	struct fixture f;
+	size_t size;
+	struct trace_reader r;
+	struct trace_error err;
+	struct trace_cursor c;
+	struct trace_event ev;
+	int rc;
+
+	fixture_open(&f, 96);
+	for (uint64_t seq = 1; seq <= 100; seq++)
+		append_call(&f, seq, RETRACE__CALL__CALL_GETPID, 0);
+	fixture_trailer(&f, cases[_i].counted, 0);
+	uint8_t *p = fixture_bytes(&f, &size);
+	quiet_assert_msg(trace_reader_open_mem(&r, p, size, NULL, &err) == 0, "%s", err.msg);
+	quiet_assert_int_eq(trace_cursor_init(&c, &r, 1, &err), 0);
+	while ((rc = trace_cursor_next(&c, &ev, &err)) == 1)
+		;
+	trace_cursor_free(&c);
+	quiet_assert_msg((rc < 0 ? err.code : TRACE_OK) == cases[_i].want, "counted %llu: %s",
+		      (unsigned long long)cases[_i].counted, rc < 0 ? err.msg : "accepted");
+	trace_reader_close(&r);
+	free(p);
+	fixture_close(&f);
+}
+END_TEST
+
 Suite *suite_sequence(void)
 {
 	Suite *s = suite_create("sequence");
@@ -412,6 +445,7 @@ Suite *suite_sequence(void)
 	tcase_add_loop_test(tc, only_threads_cursor_sees_a_number_skipped, 0, 6);
 	tcase_add_test(tc, chunk_overlapping_its_predecessor_is_corruption);
 	tcase_add_loop_test(tc, trailer_counting_events_the_trace_lacks_is_corruption, 0, 4);
+	tcase_add_loop_test(tc, only_threads_cursor_sees_its_last_chunk_lost, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
