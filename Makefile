@@ -6,6 +6,8 @@
 #   make check-asan    the unit tests again under AddressSanitizer and UBSan, and build/asan/bin/
 #                      (the tools built with them) over mutated recordings
 #   make check-mutate  mutated recordings through every tool (tests/mutate/run)
+#   make fuzz          afl-fuzz on the reader and retrace-dump for FUZZ_SECONDS (default 60);
+#                      installs afl++ if missing (tests/fuzz/run)
 #   make demo          record an example program, replay it offline, show the outputs match
 #   make bench         ratios to native for record and replay
 #   make deps          install the Debian packages the build and tests need (as root)
@@ -171,6 +173,28 @@ demo: deps-check all
 bench: deps-check all
 	$(Q)PYTHON=$(PYTHON) bench/run
 
+# ---- fuzzing (optional: afl++ is no dependency of check) -----------------------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_B := $(B)/fuzz
+FUZZ_CC := AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 afl-clang-fast
+FUZZ_SRC := tests/fuzz/harness.c $(FORMAT_SRC) $(PROTO_C) $(DUMP_PARTS) $(TOOL_COMMON)
+
+# retrace-dump's main, renamed, so the harness runs the tool's every mode in one process.
+$(FUZZ_B)/retrace-dump.o: tools/retrace-dump.c $(PROTO_H) $(wildcard tools/*.h format/*.h) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -Itools -Dmain=retrace_dump_main -c $< -o $@
+
+$(FUZZ_B)/harness: $(FUZZ_SRC) $(FUZZ_B)/retrace-dump.o $(wildcard format/*.h tools/*.h) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -Itools -msse4.2 -o $@ $(FUZZ_SRC) $(FUZZ_B)/retrace-dump.o -lprotobuf-c
+
+fuzz: $(FUZZ_B)/harness
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_B)/harness $(FUZZ_B)/out
+
+fuzz-deps:
+	$(Q)scripts/install-deps --if-missing --fuzz
+
 deps:
 	$(Q)scripts/install-deps
 
@@ -193,6 +217,6 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all check check-unit check-asan check-mutate check-e2e asan-tools demo bench \
+.PHONY: all check check-unit check-asan check-mutate check-e2e asan-tools fuzz fuzz-deps demo bench \
 	deps deps-check install clean
 .SECONDARY:
