@@ -1,8 +1,13 @@
 # retrace — one build for everything.
 #
 #   make               build/lib/libretrace.so, build/bin/retrace-{record,replay,dump}, pyhooks
-#   make check         every test: format unit tests (Check), then end-to-end record/replay tests
-#   make check-asan    the unit tests again under AddressSanitizer and UBSan
+#   make check         every test: format unit tests (Check), the unit tests and the tools under
+#                      ASan/UBSan, mutated recordings through every tool, end-to-end tests
+#   make check-asan    the unit tests again under AddressSanitizer and UBSan, and build/asan/bin/
+#                      (the tools built with them) over mutated recordings
+#   make check-mutate  mutated recordings through every tool (tests/mutate/run)
+#   make fuzz          afl-fuzz on the reader and retrace-dump for FUZZ_SECONDS (default 60);
+#                      installs afl++ if missing (tests/fuzz/run)
 #   make demo          record an example program, replay it offline, show the outputs match
 #   make bench         ratios to native for record and replay
 #   make deps          install the Debian packages the build and tests need (as root)
@@ -112,19 +117,83 @@ $(B)/tests/unit-asan: $(UNIT_SRC) $(FORMAT_SRC) $(PROTO_C) $(wildcard format/*.h
 check-unit: $(B)/tests/unit
 	$(Q)CK_FORK=yes $(B)/tests/unit
 
-check-asan: $(B)/tests/unit-asan
+# The tools under ASan/UBSan, in build/asan/bin.  Only the tools: libretrace.so cannot run
+# under ASan (it maps traces at fixed addresses, where ASan may have put its shadow memory, and
+# it interposes malloc-adjacent libc calls that ASan's runtime intercepts and makes itself), so
+# build/asan/lib is the normal build/lib, and a sanitized retrace-replay replays the program
+# with the normal libretrace.so: only the tool is sanitized.
+ASAN_B     := $(B)/asan
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_FORMAT_OBJ := $(patsubst format/%.c,$(ASAN_B)/obj/format/%.o,$(FORMAT_SRC)) $(ASAN_B)/obj/format/retrace.pb-c.o
+ASAN_COMMON_OBJ := $(patsubst tools/%.c,$(ASAN_B)/obj/tools/%.o,$(TOOL_COMMON))
+ASAN_TOOLS := $(addprefix $(ASAN_B)/bin/,$(TOOLS))
+
+$(ASAN_B)/obj/format/retrace.pb-c.o: $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(CPPFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(ASAN_B)/obj/format/%.o: format/%.c $(PROTO_H) $(wildcard format/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -msse4.2 -c $< -o $@
+
+$(ASAN_B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -Itools -c $< -o $@
+
+$(ASAN_B)/bin/retrace-dump: $(ASAN_B)/obj/tools/retrace-dump.o $(patsubst tools/%.c,$(ASAN_B)/obj/tools/%.o,$(DUMP_PARTS)) $(ASAN_COMMON_OBJ) $(ASAN_FORMAT_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(ASAN_FLAGS) -o $@ $^ -lprotobuf-c
+
+$(ASAN_B)/bin/%: $(ASAN_B)/obj/tools/%.o $(ASAN_COMMON_OBJ) $(ASAN_FORMAT_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(ASAN_FLAGS) -o $@ $^ -lprotobuf-c
+
+# The tools find libretrace.so in ../lib beside their bin.
+$(ASAN_B)/lib:
+	@mkdir -p $(ASAN_B)
+	$(Q)ln -sfn ../lib $@
+
+asan-tools: all $(ASAN_TOOLS) $(ASAN_B)/lib
+
+check-asan: $(B)/tests/unit-asan asan-tools
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CK_FORK=yes $(B)/tests/unit-asan
+	$(Q)PYTHON=$(PYTHON) TOOLS_BIN=$(ASAN_B)/bin tests/mutate/run
+
+check-mutate: all
+	$(Q)PYTHON=$(PYTHON) tests/mutate/run
 
 check-e2e: all
 	$(Q)PYTHON=$(PYTHON) tests/e2e/run
 
-check: deps-check all check-unit check-asan check-e2e
+check: deps-check all check-unit check-mutate check-asan check-e2e
 
 demo: deps-check all
 	$(Q)PYTHON=$(PYTHON) examples/demo.sh
 
 bench: deps-check all
 	$(Q)PYTHON=$(PYTHON) bench/run
+
+# ---- fuzzing (optional: afl++ is no dependency of check) -----------------------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_B := $(B)/fuzz
+FUZZ_CC := AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 afl-clang-fast
+FUZZ_SRC := tests/fuzz/harness.c $(FORMAT_SRC) $(PROTO_C) $(DUMP_PARTS) $(TOOL_COMMON)
+
+# retrace-dump's main, renamed, so the harness runs the tool's every mode in one process.
+$(FUZZ_B)/retrace-dump.o: tools/retrace-dump.c $(PROTO_H) $(wildcard tools/*.h format/*.h) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -Itools -Dmain=retrace_dump_main -c $< -o $@
+
+$(FUZZ_B)/harness: $(FUZZ_SRC) $(FUZZ_B)/retrace-dump.o $(wildcard format/*.h tools/*.h) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -Itools -msse4.2 -o $@ $(FUZZ_SRC) $(FUZZ_B)/retrace-dump.o -lprotobuf-c
+
+fuzz: $(FUZZ_B)/harness
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_B)/harness $(FUZZ_B)/out
+
+fuzz-deps:
+	$(Q)scripts/install-deps --if-missing --fuzz
 
 deps:
 	$(Q)scripts/install-deps
@@ -148,5 +217,6 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all check check-unit check-asan check-e2e demo bench deps deps-check install clean
+.PHONY: all check check-unit check-asan check-mutate check-e2e asan-tools fuzz fuzz-deps demo bench \
+	deps deps-check install clean
 .SECONDARY:

@@ -52,7 +52,9 @@ struct frame_view {
 	uint32_t kind, reserved, used, crc;
 	uint64_t payload; /* offset */
 	uint64_t next;    /* offset of the following head */
+	int zeroed;       /* not valid because its commit word is zero over data */
 };
+
 
 static int is_zero(const uint8_t *p, size_t n)
 {
@@ -75,6 +77,7 @@ static int frame_check(const uint8_t *data, size_t size, uint64_t off, struct fr
 	if (w[0] != TRACE_FRAME_MAGIC || w[1] < TRACE_FRAME_HEADER || w[1] > TRACE_FRAME_TRAILER ||
 	    w[3] != 0 || (w[2] & 7u))
 		return 0;
+	f->zeroed = 0;
 	f->kind = w[1];
 	f->reserved = w[2];
 	f->used = (uint32_t)commit;
@@ -83,8 +86,28 @@ static int frame_check(const uint8_t *data, size_t size, uint64_t off, struct fr
 	f->next = f->payload + f->reserved;
 	if (f->used > f->reserved || f->next > size)
 		return 0; /* trace.h: a frame that runs past the end of the file is torn */
-	if (commit == 0)
-		return 1; /* reserved, nothing committed yet */
+	if (commit == 0) {
+		/* Reserved, nothing committed yet: the writer reserves zeros (fresh file space) and
+		 * commits before it writes any event.  A zero commit word over data is no frame the
+		 * writer left, but damage (a zeroed word, a chunk copied over another). */
+		const uint8_t *p = data + f->payload, *end = p + f->reserved;
+		if (f->kind == TRACE_FRAME_CHUNK) {
+			/* the chunk's tid and first_seq, stored just before its first commit */
+			const uint8_t *q = p;
+			uint64_t tag, v;
+			for (uint32_t field = CHUNK_TID; field <= CHUNK_FIRST_SEQ; field++)
+				if (wire_get_varint(&q, end, &tag) == 0 &&
+				    tag == WIRE_TAG(field, WIRE_VARINT) && wire_get_varint(&q, end, &v) == 0)
+					p = q;
+				else
+					break;
+		}
+		if (!is_zero(p, (size_t)(end - p))) {
+			f->zeroed = 1;
+			return 0;
+		}
+		return 1;
+	}
 	uint32_t crc = trace_crc32c(trace_crc32c(0, h, TRACE_FRAME_CRC_HEAD), data + f->payload,
 				    f->used);
 	return crc == f->crc;
@@ -135,6 +158,59 @@ static int chunk_prefix(const uint8_t *p, const uint8_t *end, struct trace_frame
 	return 0;
 }
 
+/* Index of tid in r->tids, or r->ntids when it has no chunk. */
+static size_t tid_index(const struct trace_reader *r, uint32_t tid)
+{
+	size_t lo = 0, hi = r->ntids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->tids[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->ntids && r->tids[lo] == tid ? lo : r->ntids;
+}
+
+/* A thread's chunks are reserved one after the other, each for an event above all before it,
+ * so their first_seqs rise in file order.  Checked at open, by chunk heads only, so a chunk
+ * repeated or moved is refused before replay begins; the cursors check each event. */
+static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
+{
+	uint64_t *prev = reader_alloc(r->alloc, (r->ntids ? r->ntids : 1) * sizeof *prev);
+	if (!prev) {
+		trace_reader_close(r);
+		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
+	}
+	memset(prev, 0, (r->ntids ? r->ntids : 1) * sizeof *prev);
+	for (size_t i = 0; i < r->nchunks; i++) {
+		const struct trace_frame_ref *ref = &r->chunks[i];
+		size_t t = tid_index(r, ref->tid);
+		if (ref->first_seq <= prev[t]) {
+			/* copied out: closing frees r->chunks */
+			uint64_t at = ref->offset - TRACE_FRAME_HEAD_SIZE, before = prev[t];
+			uint64_t first = ref->first_seq;
+			uint32_t tid = ref->tid;
+			reader_free(r->alloc, prev);
+			trace_reader_close(r);
+			if (first == 0)
+				return reader_error(err, TRACE_E_CORRUPT, at,
+						    "damaged chunk at offset %llu: thread %u's events "
+						    "start at #0, and events are numbered from 1",
+						    (unsigned long long)at, tid);
+			return reader_error(err, TRACE_E_CORRUPT, at,
+					    "chunk at offset %llu is out of order: thread %u's events "
+					    "start at #%llu there, not after #%llu where its previous "
+					    "chunk starts (a chunk repeated or moved)",
+					    (unsigned long long)at, tid,
+					    (unsigned long long)first, (unsigned long long)before);
+		}
+		prev[t] = ref->first_seq;
+	}
+	reader_free(r->alloc, prev);
+	return 0;
+}
+
 int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 			  ProtobufCAllocator *alloc, struct trace_error *err)
 {
@@ -176,7 +252,7 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
 
 	uint64_t off = TRACE_PREFIX_SIZE;
-	int nframes = 0;
+	int nframes = 0, in_zeros = 0;
 	while (off + TRACE_FRAME_HEAD_SIZE <= size) {
 		struct frame_view f;
 		if (is_zero(d + off, TRACE_FRAME_HEAD_SIZE)) {
@@ -189,11 +265,17 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 						    "damaged frame length before offset %llu",
 						    (unsigned long long)off);
 			}
+			in_zeros = 1;
 			break;
 		}
 		if (!frame_check(d, size, off, &f)) {
 			if (r->trailer || valid_frame_after(d, size, off)) {
 				trace_reader_close(r);
+				if (f.zeroed)
+					return reader_error(err, TRACE_E_CORRUPT, off,
+							    "damaged frame at offset %llu: its commit word is "
+							    "zero but it holds data, and committed frames "
+							    "follow it", (unsigned long long)off);
 				return reader_error(err, TRACE_E_CORRUPT, off,
 						    "damaged frame at offset %llu",
 						    (unsigned long long)off);
@@ -267,6 +349,9 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 	if (!r->torn_offset && off < size && off + TRACE_FRAME_HEAD_SIZE > size &&
 	    !is_zero(d + off, size - off))
 		r->torn_offset = off;
+	/* A writer always leaves zeros after its last frame (room for the trailer) until the
+	 * trailer trims them: without both, the file was cut short. */
+	r->cut = !r->trailer && !in_zeros;
 	if (!r->header) {
 		uint64_t at = r->torn_offset ? r->torn_offset : TRACE_PREFIX_SIZE;
 		trace_reader_close(r);
@@ -291,7 +376,7 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 		r->tids[j] = t;
 		r->ntids++;
 	}
-	return 0;
+	return check_chunk_order(r, err);
 }
 
 int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAllocator *alloc,
@@ -342,7 +427,25 @@ void trace_reader_close(struct trace_reader *r)
 
 /* ---- cursors ------------------------------------------------------------------------------ */
 
-static int cursor_enter_chunk(struct trace_cursor *c)
+/* In a trace with one thread, the numbers missing from its events before this one: only a
+ * thread it created and that died before writing its first event can have taken them, one
+ * each (trace.h).  Off the hot path: reached only when a number is skipped. */
+static int cursor_missing(struct trace_cursor *c, uint64_t first, uint64_t n, uint64_t at,
+			  struct trace_error *err)
+{
+	if (n <= c->spare - c->missing) {
+		c->missing += n;
+		return 0;
+	}
+	return reader_error(err, TRACE_E_CORRUPT, at,
+			    "events #%llu..#%llu are missing before offset %llu, in a trace with one "
+			    "thread (a chunk dropped or damaged)", (unsigned long long)first,
+			    (unsigned long long)(first + n - 1), (unsigned long long)at);
+}
+
+/* Moves to the thread's next chunk from c->chunk on: 1, 0 when there is none, -1 when it
+ * starts below the numbers already read (a repeated or moved chunk). */
+static int cursor_enter_chunk(struct trace_cursor *c, struct trace_error *err)
 {
 	const struct trace_reader *r = c->r;
 	while (c->chunk < r->nchunks && r->chunks[c->chunk].tid != c->tid)
@@ -350,6 +453,16 @@ static int cursor_enter_chunk(struct trace_cursor *c)
 	if (c->chunk >= r->nchunks)
 		return 0;
 	const struct trace_frame_ref *ref = &r->chunks[c->chunk];
+	uint64_t at = ref->offset - TRACE_FRAME_HEAD_SIZE;
+	if (ref->first_seq < c->next_seq)
+		return reader_error(err, TRACE_E_CORRUPT, at,
+				    "chunk at offset %llu is out of order: thread %u's events start "
+				    "at #%llu there, after it reached #%llu (a chunk repeated or moved)",
+				    (unsigned long long)at, c->tid, (unsigned long long)ref->first_seq,
+				    (unsigned long long)(c->next_seq - 1));
+	if (c->gapless && ref->first_seq != c->next_seq &&
+	    cursor_missing(c, c->next_seq, ref->first_seq - c->next_seq, at, err) < 0)
+		return -1;
 	c->pos = ref->events;
 	c->end = ref->events + ref->events_len;
 	c->next_seq = ref->first_seq;
@@ -364,8 +477,15 @@ int trace_cursor_init(struct trace_cursor *c, const struct trace_reader *r, uint
 	c->r = r;
 	c->tid = tid;
 	if (tid != 0) {
-		if (!cursor_enter_chunk(c))
+		c->gapless = r->ntids == 1 && r->tids[0] == tid;
+		c->next_seq = 1; /* record numbers events from 1 */
+		/* The first chunk's order was checked at open (check_chunk_order); a first_seq of
+		 * 0 is left for trace_cursor_next to report, as init has no error to give. */
+		int in = cursor_enter_chunk(c, NULL);
+		if (in <= 0) {
+			c->bad_start = in < 0;
 			c->pos = c->end = NULL;
+		}
 		return 0;
 	}
 	c->nsubs = r->ntids;
@@ -455,8 +575,15 @@ static int decode_event(struct trace_cursor *c, struct trace_event *ev, struct t
 	}
 	if (gap > UINT64_MAX - c->next_seq)
 		goto bad;
+	/* The sequence check costs one test per event: gaps are rare where they are checked. */
+	if (__builtin_expect(gap != 0, 0) && c->gapless &&
+	    cursor_missing(c, c->next_seq, gap, at, err) < 0)
+		return -1;
+	/* a created thread may take a number and die before its first event (no branch) */
+	c->spare += ev->call == RETRACE__CALL__CALL_THREAD_CREATE;
 	ev->seq = c->next_seq + gap;
 	ev->tid = c->tid;
+	ev->offset = at;
 	int slot = trace_value_slot(ev->call, ev->arg0);
 	if (slot >= 0) {
 		ev->value = (int64_t)((uint64_t)c->values.last[slot] + (uint64_t)stored);
@@ -475,18 +602,75 @@ bad:
 			    (unsigned long long)at);
 }
 
+/* The trailer counts the numbers record handed out; fewer written than that, beyond what a
+ * dying thread can leave, is a lost chunk.  `have` is the last number the trace holds, `may`
+ * how many may be missing. */
+static int trailer_check(const struct trace_reader *r, uint64_t have, uint64_t may,
+			 struct trace_error *err)
+{
+	const Retrace__Trailer *t = r->trailer;
+	/* a recording that stopped early numbered events it did not write */
+	if (!t || (t->stopped && *t->stopped) || t->events <= have || t->events - have <= may)
+		return 0;
+	return reader_error(err, TRACE_E_CORRUPT, r->size,
+			    "the trailer counts %llu events, but the trace ends at event #%llu: "
+			    "events #%llu..#%llu are missing (a chunk dropped or damaged)",
+			    (unsigned long long)t->events, (unsigned long long)have,
+			    (unsigned long long)(have + 1), (unsigned long long)t->events);
+}
+
+/* The end of a thread's events: in a trace with one thread, all the trailer counts but those
+ * its created threads, or itself, took and never wrote. */
+static int cursor_thread_end(struct trace_cursor *c, struct trace_error *err)
+{
+	c->pos = c->end = NULL;
+	if (c->gapless && trailer_check(c->r, c->next_seq - 1, 1 + c->spare - c->missing, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)
 {
 	while (c->pos == c->end) {
-		if (!c->pos)
-			return 0;
-		c->chunk++;
-		if (!cursor_enter_chunk(c)) {
-			c->pos = c->end = NULL;
+		if (!c->pos) {
+			if (c->bad_start) {
+				c->chunk = 0; /* report it again, with its message this time */
+				c->next_seq = 1;
+				return cursor_enter_chunk(c, err) < 0 ? -1 : 0;
+			}
 			return 0;
 		}
+		c->chunk++;
+		int in = cursor_enter_chunk(c, err);
+		if (in <= 0)
+			return in == 0 ? cursor_thread_end(c, err) : -1;
 	}
 	return decode_event(c, ev, err);
+}
+
+/* Merged: the numbers missing before ev, when the trace lacks them.  Each may belong to a
+ * thread that took it and died before writing it, so a thread whose events have all been
+ * read (ended) or a created thread that left no chunk (spare) covers one; when the file was
+ * cut short, a thread that ended may have lost any number of events with its last chunks. */
+static int merged_missing(struct trace_cursor *c, const struct trace_event *ev, uint64_t ended,
+			  struct trace_error *err)
+{
+	uint64_t first = c->last_seq + 1, n = ev->seq - first;
+	if ((c->r->cut && ended) || n <= ended + c->spare - c->missing) {
+		c->missing += n;
+		return 0;
+	}
+	return reader_error(err, TRACE_E_CORRUPT, ev->offset,
+			    "events #%llu..#%llu are missing before offset %llu (thread %u's event "
+			    "#%llu): a chunk dropped or damaged", (unsigned long long)first,
+			    (unsigned long long)(ev->seq - 1), (unsigned long long)ev->offset, ev->tid,
+			    (unsigned long long)ev->seq);
+}
+
+/* Merged, at the end: every thread has ended, so each may have left one number unwritten. */
+static int merged_end(struct trace_cursor *c, struct trace_error *err)
+{
+	return trailer_check(c->r, c->last_seq, c->nsubs + c->spare - c->missing, err);
 }
 
 int trace_cursor_next(struct trace_cursor *c, struct trace_event *ev, struct trace_error *err)
@@ -494,18 +678,33 @@ int trace_cursor_next(struct trace_cursor *c, struct trace_event *ev, struct tra
 	if (c->tid != 0)
 		return cursor_next_thread(c, ev, err);
 	size_t best = SIZE_MAX;
+	uint64_t ended = 0;
 	for (size_t i = 0; i < c->nsubs; i++) {
 		if (c->has_head[i] == -2) {
 			c->has_head[i] = cursor_next_thread(&c->subs[i], &c->heads[i], err);
 			if (c->has_head[i] < 0)
 				return -1;
 		}
+		ended += c->has_head[i] == 0;
 		if (c->has_head[i] == 1 && (best == SIZE_MAX || c->heads[i].seq < c->heads[best].seq))
 			best = i;
 	}
 	if (best == SIZE_MAX)
-		return 0;
-	*ev = c->heads[best];
+		return merged_end(c, err);
+	const struct trace_event *h = &c->heads[best];
+	if (h->seq <= c->last_seq)
+		return reader_error(err, TRACE_E_CORRUPT, h->offset,
+				    "event #%llu of thread %u at offset %llu comes after event #%llu: "
+				    "a number used twice, or events out of order",
+				    (unsigned long long)h->seq, h->tid, (unsigned long long)h->offset,
+				    (unsigned long long)c->last_seq);
+	if (h->seq != c->last_seq + 1 && merged_missing(c, h, ended, err) < 0)
+		return -1;
+	if (h->call == RETRACE__CALL__CALL_THREAD_CREATE && h->result == 0 && h->arg0 > 0 &&
+	    h->arg0 <= UINT32_MAX && tid_index(c->r, (uint32_t)h->arg0) == c->r->ntids)
+		c->spare++;
+	c->last_seq = h->seq;
+	*ev = *h;
 	c->has_head[best] = -2;
 	return 1;
 }

@@ -17,7 +17,16 @@
  *
  * Torn tail: a frame whose commit does not check out, or which runs past the end of the file,
  * is ignored when nothing valid follows it (the process or machine died while writing); with
- * anything valid after it the file is corrupt.
+ * anything valid after it the file is corrupt.  A zero commit word means "reserved, nothing
+ * committed yet" only while the payload is still zeros (but for a chunk's leading tid and
+ * first_seq, written just before the first commit); over real data it is damage.
+ *
+ * Sequence numbers: record numbers every event from one global counter starting at 1
+ * (interpose/core.c), so each thread's events rise strictly, and together the threads hold
+ * every number once.  The only numbers missing from an intact trace are those a thread took
+ * and died (or the recording stopped) before writing: at most one per thread, above its last
+ * event, or a whole thread's tail when the file was cut short (torn, or no zeros and no
+ * trailer at its end).  Cursors check this; anything else is TRACE_E_CORRUPT.
  */
 #ifndef RETRACE_FORMAT_TRACE_H
 #define RETRACE_FORMAT_TRACE_H
@@ -83,6 +92,7 @@ struct trace_event {
 	const uint8_t *control;
 	uint32_t control_len;
 	uint32_t location; /* Python location id, 0 = none; absolute: the delta coding is undone */
+	uint64_t offset;   /* of the event in the file, for messages */
 };
 
 /* Delta-coding state for Event.value and Event.location; one per chunk, reset when a chunk
@@ -203,6 +213,9 @@ struct trace_reader {
 	uint32_t *tids;            /* distinct thread ids, ascending */
 	size_t ntids;
 	uint64_t torn_offset;      /* nonzero: a torn tail starting here was ignored */
+	int cut;                   /* no trailer, and the frames end torn or at the very end of the
+				      file rather than in the zeros a writer always leaves: whole
+				      chunks may be missing at the end (trace.h, sequence numbers) */
 	uint64_t events_upper;     /* sum of chunk payload sizes; for sizing, not a count */
 };
 
@@ -213,7 +226,9 @@ int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAl
 void trace_reader_close(struct trace_reader *r);
 
 /* Iterates the events of one thread in order (tid != 0), or of all threads merged into global
- * sequence order (tid == 0). */
+ * sequence order (tid == 0).  Both check the sequence numbers (trace.h): a thread's cursor that
+ * they rise from chunk to chunk, and, in a trace with one thread, that none is missing but for
+ * threads it created that left no chunk; the merged cursor that every number is there once. */
 struct trace_cursor {
 	const struct trace_reader *r;
 	uint32_t tid;
@@ -221,6 +236,12 @@ struct trace_cursor {
 	const uint8_t *pos, *end;
 	uint64_t next_seq;
 	struct trace_value_state values;
+	int gapless;        /* thread cursor of the trace's only thread: numbers follow each other */
+	int bad_start;      /* thread cursor: its first chunk's first_seq is 0 (reported by next) */
+	uint64_t spare;     /* numbers that may be missing: gapless, THREAD_CREATE events seen;
+			       merged, threads made that left no chunk */
+	uint64_t missing;   /* numbers found missing so far, each taken by a spare one */
+	uint64_t last_seq;  /* merged: the last event handed out */
 	/* merged iteration (tid == 0): one sub-cursor per thread, the next event of each */
 	struct trace_cursor *subs;
 	struct trace_event *heads;

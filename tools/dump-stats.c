@@ -288,7 +288,8 @@ static struct py_place *py_places(const struct py_locations *t, size_t *n, int *
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->slots[i].id != 0 && t->slots[i].events != 0)
 			locs[nlocs++] = &t->slots[i];
-	qsort(locs, nlocs, sizeof *locs, compare_py_locations);
+	if (nlocs > 1) /* qsort's base may not be NULL, even for no elements */
+		qsort(locs, nlocs, sizeof *locs, compare_py_locations);
 	for (size_t i = 0; i < nlocs; i++) {
 		if (nplaces > 0 && locs[i]->file != NULL &&
 		    compare_py_locations(&places[nplaces - 1].loc, &locs[i]) == 0) {
@@ -298,7 +299,8 @@ static struct py_place *py_places(const struct py_locations *t, size_t *n, int *
 		places[nplaces++] = (struct py_place){ locs[i], locs[i]->events };
 	}
 	free(locs);
-	qsort(places, nplaces, sizeof *places, compare_py_places);
+	if (nplaces > 1)
+		qsort(places, nplaces, sizeof *places, compare_py_places);
 	*n = nplaces;
 	return places;
 }
@@ -337,6 +339,14 @@ static void print_schedule_text(const struct thread_schedule *s)
 	if (kinds[0] != 0)
 		printf(", %" PRIu64 " of a kind this version does not know", kinds[0]);
 	fputs(")\n", stdout);
+}
+
+/* Calls by count.  A trace with no events has no table at all (calls is NULL), and qsort's
+ * base may not be NULL even for no elements (UBSan says so). */
+static void sort_calls(struct trace_stats *st)
+{
+	if (st->ncalls > 1)
+		qsort(st->calls, st->ncalls, sizeof *st->calls, compare_call_counts);
 }
 
 static void print_stats_text(const struct trace_reader *r, struct trace_stats *st)
@@ -402,7 +412,7 @@ static void print_stats_text(const struct trace_reader *r, struct trace_stats *s
 			print_counts_row(family_names[f], NULL, &st->families[f]);
 	print_counts_row("total", NULL, &st->total);
 
-	qsort(st->calls, st->ncalls, sizeof *st->calls, compare_call_counts);
+	sort_calls(st);
 	printf("\n  %-16s %-9s %9s %12s %12s\n", "call", "family", "events", "data bytes",
 	       "trace bytes");
 	for (size_t i = 0; i < st->ncalls; i++)
@@ -506,7 +516,7 @@ static void print_stats_json(const struct trace_reader *r, struct trace_stats *s
 		putchar('}');
 	}
 	fputs("},\"calls\":[", stdout);
-	qsort(st->calls, st->ncalls, sizeof *st->calls, compare_call_counts);
+	sort_calls(st);
 	for (size_t i = 0; i < st->ncalls; i++) {
 		fputs(i > 0 ? ",{\"call\":" : "{\"call\":", stdout);
 		json_cstring(trace_call_name(st->calls[i].call));

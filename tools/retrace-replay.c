@@ -192,8 +192,12 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 		char *via = header_string(&h->exec_path, trace, "exec path");
 		struct stat a, b;
 		if (stat(via, &a) == 0 && stat(p->exe, &b) == 0 && a.st_dev == b.st_dev &&
-		    a.st_ino == b.st_ino)
+		    a.st_ino == b.st_ino) {
+			free(p->exe);
 			p->exe = via;
+		} else {
+			free(via);
+		}
 	}
 	p->cwd = header_string(&h->cwd, trace, "working directory");
 	p->status_fd = h->status_fd;
@@ -217,6 +221,7 @@ static char *fork_root(const char *trace)
 		struct trace_error err;
 		if (trace_reader_open_file(&r, cur, NULL, &err) != 0) {
 			tool_msg("%s: %s", cur, err.msg);
+			free(cur);
 			exit(tool_exit_for_trace_status(err.code));
 		}
 		int forked = r.header != NULL && r.header->forked;
@@ -232,6 +237,7 @@ static char *fork_root(const char *trace)
 		if (dot == NULL || dot[1] < '1' || dot[1] > '9' || depth >= 15) {
 			tool_msg("%s: a forked child's trace, whose parent's trace cannot be found by its "
 				 "name (TRACE.N)", trace);
+			free(cur);
 			exit(RETRACE_EXIT_BAD_TRACE);
 		}
 		*dot = '\0';
@@ -325,6 +331,9 @@ static void check_command(struct replay_plan *p, char **given, size_t ngiven)
 	argv[0] = p->argv[0];
 	for (size_t i = 1; i < ngiven; i++)
 		argv[i] = given[i];
+	for (size_t i = 1; i < p->argc; i++)
+		free(p->argv[i]);
+	free(p->argv);
 	p->argv = argv;
 	p->argc = ngiven;
 }
@@ -368,6 +377,7 @@ static void loader_environment(struct replay_plan *p, const char *ours)
 			tool_print_escaped(stderr, (const uint8_t *)e + 11, recorded);
 			fprintf(stderr, ") is shorter than this libretrace's path, %s; the environment's "
 				"layout differs from the recording and object ids may differ\n", ours);
+			free(p->env[i]);
 			p->env[i] = env_entry("LD_PRELOAD", ours);
 			continue;
 		}
@@ -620,7 +630,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int netns = 1, verbose = 0, keep_going = 0, allow_program = 0, opt;
-	char *report = NULL; /* absolute: the replay runs in the recorded cwd */
+	static char *report; /* absolute: the replay runs in the recorded cwd; kept until exit */
 	const char *stall = NULL;
 
 	opterr = 0;
@@ -681,7 +691,8 @@ int main(int argc, char **argv)
 		tool_msg("%s: %s", trace, strerror(errno));
 		return RETRACE_EXIT_BAD_TRACE;
 	}
-	char *root = fork_root(trace_abs);
+	static char *root; /* kept until exit, like plan */
+	root = fork_root(trace_abs);
 	const char *fork_target = NULL;
 	if (root != NULL) {
 		snprintf(target_abs, sizeof target_abs, "%s", trace_abs);
@@ -690,7 +701,8 @@ int main(int argc, char **argv)
 		trace = root;
 	}
 
-	struct replay_plan plan = { 0 };
+	/* static: kept until exit, as LeakSanitizer then sees (make check-asan) */
+	static struct replay_plan plan;
 	load_plan(trace, verbose, &plan);
 	check_program(&plan, trace, ngiven > 0, allow_program);
 	if (ngiven > 0)

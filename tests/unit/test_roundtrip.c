@@ -153,17 +153,28 @@ START_TEST(chunks_of_threads_interleave_in_reservation_order)
 }
 END_TEST
 
-START_TEST(sequence_may_start_at_zero)
+/* Record numbers events from 1 (interpose/core.c); a chunk counting from 0 is damage. */
+START_TEST(sequence_numbers_start_at_one)
 {
 	struct fixture f;
 	struct trace_reader r;
+	struct trace_error err;
 	uint8_t *bytes;
+	size_t size;
+
+	fixture_open(&f, 300);
+	fixture_record(&f, 1, 500, 2);
+	open_copy(&r, &f, &bytes);
+	fixture_read_all(&r, 2, 1, 500, f.buf);
+	trace_reader_close(&r);
+	free(bytes);
+	fixture_close(&f);
 
 	fixture_open(&f, 300);
 	fixture_record(&f, 0, 500, 2);
-	open_copy(&r, &f, &bytes);
-	fixture_read_all(&r, 2, 0, 500, f.buf);
-	trace_reader_close(&r);
+	bytes = fixture_bytes(&f, &size);
+	quiet_assert_int_eq(trace_reader_open_mem(&r, bytes, size, NULL, &err), -1);
+	quiet_assert_int_eq(err.code, TRACE_E_CORRUPT);
 	free(bytes);
 	fixture_close(&f);
 }
@@ -596,7 +607,7 @@ Suite *suite_roundtrip(void)
 	tcase_add_loop_test(tc, events_of_every_kind_come_back_in_global_seq_order, 0, nsizes);
 	tcase_add_test(tc, thread_cursor_yields_only_that_threads_events_in_order);
 	tcase_add_test(tc, chunks_of_threads_interleave_in_reservation_order);
-	tcase_add_test(tc, sequence_may_start_at_zero);
+	tcase_add_test(tc, sequence_numbers_start_at_one);
 	tcase_add_test(tc, payload_of_megabytes_is_stored_whole);
 	tcase_add_test(tc, hash_field_of_any_length_round_trips);
 	tcase_add_test(tc, clock_readings_are_delta_coded_small);

@@ -58,5 +58,6 @@ Suite *suite_names(void);
 Suite *suite_roundtrip(void);
 Suite *suite_corrupt(void);
 Suite *suite_crash(void);
+Suite *suite_sequence(void);
 
 #endif
