@@ -63,7 +63,19 @@ static void crash_child(const char *path, int ackfd, uint32_t nthreads)
 	fixture_header(&h, &cap, argv, env);
 	if (trace_writer_put_header(&crash_writer, &h) < 0)
 		_exit(5);
+	/* As libretrace does: the creating thread logs each THREAD_CREATE before the new thread
+	 * runs, so a reader can tell a thread that took a number and was killed before writing
+	 * anything (its number missing, no chunk of its own) from a dropped chunk. */
+	static struct trace_chunk creator;
+	creator.tid = nthreads + 1;
 	for (uint32_t i = 0; i < nthreads; i++) {
+		struct trace_event ev = {
+			.call = RETRACE__CALL__CALL_THREAD_CREATE, .tid = nthreads + 1,
+			.seq = __atomic_fetch_add(&crash_next_seq, 1, __ATOMIC_RELAXED),
+			.arg0 = i + 1,
+		};
+		if (trace_writer_append(&crash_writer, &creator, CRASH_CHUNK_SIZE, &ev) < 0)
+			_exit(6);
 		th[i].tid = i + 1;
 		if (pthread_create(&th[i].th, NULL, crash_worker, &th[i]) != 0)
 			_exit(6);
@@ -125,8 +137,11 @@ START_TEST(sigkill_mid_recording_keeps_every_acknowledged_event)
 	while ((rc = trace_cursor_next(&c, &ev, &err)) == 1) {
 		quiet_assert_uint_gt(ev.seq, last);
 		quiet_assert_uint_ge(ev.tid, 1);
-		quiet_assert_uint_le(ev.tid, nthreads);
-		fixture_check_event(&ev, ev.seq, buf);
+		quiet_assert_uint_le(ev.tid, nthreads + 1);
+		if (ev.tid <= nthreads)
+			fixture_check_event(&ev, ev.seq, buf);
+		else
+			quiet_assert_uint_eq(ev.call, RETRACE__CALL__CALL_THREAD_CREATE);
 		last = ev.seq;
 		count++;
 	}
