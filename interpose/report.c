@@ -198,7 +198,7 @@ static int rt_changed_since_recording(const char *path)
  * from the trace (stdio.c, io.c), so only an unrecorded one's edit reaches the replay. */
 static int rt_code_changed(const char *file)
 {
-	static struct rt_path p;
+	struct rt_path p; /* on the stack: a report is no hot path, and retrace keeps its static memory small */
 	return rt_path_resolve(AT_FDCWD, file, &p) != RT_PATH_RECORDED &&
 	       rt_changed_since_recording(file);
 }
