@@ -173,8 +173,10 @@ static size_t tid_index(const struct trace_reader *r, uint32_t tid)
 }
 
 /* A thread's chunks are reserved one after the other, each for an event above all before it,
- * so their first_seqs rise in file order.  Checked at open, by chunk heads only, so a chunk
- * repeated or moved is refused before replay begins; the cursors check each event. */
+ * so their first_seqs rise in file order; and the main thread's first chunk holds event #1
+ * (no other thread exists before its first event).  Checked at open, by chunk heads only, so
+ * a chunk repeated, moved or lost at the start is refused before replay begins, with any
+ * number of threads; the cursors check each event. */
 static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 {
 	uint64_t *prev = reader_alloc(r->alloc, (r->ntids ? r->ntids : 1) * sizeof *prev);
@@ -208,6 +210,22 @@ static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 		prev[t] = ref->first_seq;
 	}
 	reader_free(r->alloc, prev);
+	uint64_t lowest = UINT64_MAX;
+	size_t first = 0;
+	for (size_t i = 0; i < r->nchunks; i++)
+		if (r->chunks[i].first_seq < lowest) {
+			lowest = r->chunks[i].first_seq;
+			first = i;
+		}
+	if (r->nchunks && lowest != 1) {
+		uint64_t at = r->chunks[first].offset - TRACE_FRAME_HEAD_SIZE;
+		trace_reader_close(r);
+		return reader_error(err, TRACE_E_CORRUPT, at,
+				    "events #1..#%llu are missing: the lowest-numbered chunk, at offset "
+				    "%llu, starts at #%llu (a chunk dropped or damaged)",
+				    (unsigned long long)(lowest - 1), (unsigned long long)at,
+				    (unsigned long long)lowest);
+	}
 	return 0;
 }
 

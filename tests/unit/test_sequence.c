@@ -337,7 +337,14 @@ START_TEST(only_threads_cursor_sees_a_number_skipped)
 	struct trace_event ev;
 	int rc;
 
-	quiet_assert_msg(trace_reader_open_mem(&r, p, size, NULL, &err) == 0, "%s", err.msg);
+	if (trace_reader_open_mem(&r, p, size, NULL, &err) < 0) {
+		/* #1 missing is seen by chunk heads alone, at open */
+		quiet_assert_msg(cases[_i].skip_from == 1 && err.code == cases[_i].want, "%s: %s",
+			      cases[_i].name, err.msg);
+		free(p);
+		fixture_close(&f);
+		return;
+	}
 	quiet_assert_uint_eq(r.ntids, 1);
 	quiet_assert_int_eq(trace_cursor_init(&c, &r, 1, &err), 0);
 	while ((rc = trace_cursor_next(&c, &ev, &err)) == 1)
