@@ -173,8 +173,10 @@ static size_t tid_index(const struct trace_reader *r, uint32_t tid)
 }
 
 /* A thread's chunks are reserved one after the other, each for an event above all before it,
- * so their first_seqs rise in file order.  Checked at open, by chunk heads only, so a chunk
- * repeated or moved is refused before replay begins; the cursors check each event. */
+ * so their first_seqs rise in file order; and in a process that exited, some chunk holds
+ * event #1.  Checked at open, by chunk heads only, so a chunk repeated, moved or lost at the
+ * start is refused before replay begins, with any number of threads; the cursors check each
+ * event. */
 static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 {
 	uint64_t *prev = reader_alloc(r->alloc, (r->ntids ? r->ntids : 1) * sizeof *prev);
@@ -208,6 +210,23 @@ static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 		prev[t] = ref->first_seq;
 	}
 	reader_free(r->alloc, prev);
+	uint64_t lowest = UINT64_MAX;
+	size_t first = 0;
+	for (size_t i = 0; i < r->nchunks; i++)
+		if (r->chunks[i].first_seq < lowest) {
+			lowest = r->chunks[i].first_seq;
+			first = i;
+		}
+	/* a killed process may leave #1 to a thread that never wrote (trace.h) */
+	if (r->nchunks && lowest != 1 && r->trailer) {
+		uint64_t at = r->chunks[first].offset - TRACE_FRAME_HEAD_SIZE;
+		trace_reader_close(r);
+		return reader_error(err, TRACE_E_CORRUPT, at,
+				    "events #1..#%llu are missing: the lowest-numbered chunk, at offset "
+				    "%llu, starts at #%llu (a chunk dropped or damaged)",
+				    (unsigned long long)(lowest - 1), (unsigned long long)at,
+				    (unsigned long long)lowest);
+	}
 	return 0;
 }
 
@@ -252,7 +271,7 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
 
 	uint64_t off = TRACE_PREFIX_SIZE;
-	int nframes = 0, in_zeros = 0;
+	int nframes = 0;
 	while (off + TRACE_FRAME_HEAD_SIZE <= size) {
 		struct frame_view f;
 		if (is_zero(d + off, TRACE_FRAME_HEAD_SIZE)) {
@@ -265,7 +284,6 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 						    "damaged frame length before offset %llu",
 						    (unsigned long long)off);
 			}
-			in_zeros = 1;
 			break;
 		}
 		if (!frame_check(d, size, off, &f)) {
@@ -349,9 +367,6 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 	if (!r->torn_offset && off < size && off + TRACE_FRAME_HEAD_SIZE > size &&
 	    !is_zero(d + off, size - off))
 		r->torn_offset = off;
-	/* A writer always leaves zeros after its last frame (room for the trailer) until the
-	 * trailer trims them: without both, the file was cut short. */
-	r->cut = !r->trailer && !in_zeros;
 	if (!r->header) {
 		uint64_t at = r->torn_offset ? r->torn_offset : TRACE_PREFIX_SIZE;
 		trace_reader_close(r);
@@ -477,7 +492,9 @@ int trace_cursor_init(struct trace_cursor *c, const struct trace_reader *r, uint
 	c->r = r;
 	c->tid = tid;
 	if (tid != 0) {
-		c->gapless = r->ntids == 1 && r->tids[0] == tid;
+		/* with a trailer: a killed process may leave numbers to threads that never
+		 * wrote (trace.h) */
+		c->gapless = r->ntids == 1 && r->tids[0] == tid && r->trailer;
 		c->next_seq = 1; /* record numbers events from 1 */
 		/* The first chunk's order was checked at open (check_chunk_order); a first_seq of
 		 * 0 is left for trace_cursor_next to report, as init has no error to give. */
@@ -650,13 +667,14 @@ static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, st
 
 /* Merged: the numbers missing before ev, when the trace lacks them.  Each may belong to a
  * thread that took it and died before writing it, so a thread whose events have all been
- * read (ended) or a created thread that left no chunk (spare) covers one; when the file was
- * cut short, a thread that ended may have lost any number of events with its last chunks. */
+ * read (ended) or a created thread that left no chunk (spare) covers one.  Checked only when
+ * the process exited (trailer): a killed one may leave numbers to threads that never wrote,
+ * and a file cut short whole tails (trace.h). */
 static int merged_missing(struct trace_cursor *c, const struct trace_event *ev, uint64_t ended,
 			  struct trace_error *err)
 {
 	uint64_t first = c->last_seq + 1, n = ev->seq - first;
-	if ((c->r->cut && ended) || n <= ended + c->spare - c->missing) {
+	if (!c->r->trailer || n <= ended + c->spare - c->missing) {
 		c->missing += n;
 		return 0;
 	}

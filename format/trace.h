@@ -25,8 +25,10 @@
  * (interpose/core.c), so each thread's events rise strictly, and together the threads hold
  * every number once.  The only numbers missing from an intact trace are those a thread took
  * and died (or the recording stopped) before writing: at most one per thread, above its last
- * event, or a whole thread's tail when the file was cut short (torn, or no zeros and no
- * trailer at its end).  Cursors check this; anything else is TRACE_E_CORRUPT.
+ * event.  Cursors check this; anything else is TRACE_E_CORRUPT.  Without a trailer (the
+ * process was killed, or the file cut short) only rising numbers are checked across threads:
+ * a killed process may leave a number to every thread that was about to write its first
+ * event, which the trace cannot count, or a whole tail lost with the file's end.
  */
 #ifndef RETRACE_FORMAT_TRACE_H
 #define RETRACE_FORMAT_TRACE_H
@@ -213,9 +215,6 @@ struct trace_reader {
 	uint32_t *tids;            /* distinct thread ids, ascending */
 	size_t ntids;
 	uint64_t torn_offset;      /* nonzero: a torn tail starting here was ignored */
-	int cut;                   /* no trailer, and the frames end torn or at the very end of the
-				      file rather than in the zeros a writer always leaves: whole
-				      chunks may be missing at the end (trace.h, sequence numbers) */
 	uint64_t events_upper;     /* sum of chunk payload sizes; for sizing, not a count */
 };
 
@@ -227,8 +226,9 @@ void trace_reader_close(struct trace_reader *r);
 
 /* Iterates the events of one thread in order (tid != 0), or of all threads merged into global
  * sequence order (tid == 0).  Both check the sequence numbers (trace.h): a thread's cursor that
- * they rise from chunk to chunk, and, in a trace with one thread, that none is missing but for
- * threads it created that left no chunk; the merged cursor that every number is there once. */
+ * they rise from chunk to chunk, and, in a trace with one thread and a trailer, that none is
+ * missing but for threads it created that left no chunk; the merged cursor that they rise
+ * and, with a trailer, that every number is there. */
 struct trace_cursor {
 	const struct trace_reader *r;
 	uint32_t tid;
@@ -236,7 +236,8 @@ struct trace_cursor {
 	const uint8_t *pos, *end;
 	uint64_t next_seq;
 	struct trace_value_state values;
-	int gapless;        /* thread cursor of the trace's only thread: numbers follow each other */
+	int gapless;        /* thread cursor of the only thread of a trace with a trailer: numbers
+			       follow each other */
 	int bad_start;      /* thread cursor: its first chunk's first_seq is 0 (reported by next) */
 	uint64_t spare;     /* numbers that may be missing: gapless, THREAD_CREATE events seen;
 			       merged, threads made that left no chunk */
