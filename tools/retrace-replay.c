@@ -202,7 +202,11 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	p->cwd = header_string(&h->cwd, trace, "working directory");
 	p->status_fd = h->status_fd;
 	p->recorded_ns = -1;
-	if (verbose)
+	/* Walking every event in their merged order proves the numbers continue across threads: a
+	 * chunk dropped from the middle of a multi-threaded trace is then refused (91) up front,
+	 * where a thread's own cursor, which replay uses, cannot see it.  A single thread's cursor
+	 * checks its own numbers, so its trace is walked only for -v. */
+	if (verbose || (r.ntids > 1 && r.trailer))
 		count_events(&r, trace, p);
 	trace_reader_close(&r);
 }

@@ -114,6 +114,13 @@ if selected hostile_traces; then
 			"mark: $(ls -la "$d/evil/mark" 2>&1); status: $(status_of "$d/preload"); stderr: $(head -c 400 "$d/preload.err")"
 	fi
 
+	# a chunk dropped from the middle of a multi-threaded trace: refused before the program runs
+	run "$d/mt-record" null "$BIN/retrace-record" -o "$d/mt.pb" -- "$PYTHON" "$PROGS/threads_race_calls.py"
+	"$SYSPY" "$HELPERS/drop-chunk.py" "$d/mt.pb" "$d/mt-drop.pb" >/dev/null
+	run "$d/mt-drop" null "${replay[@]}" "$d/mt-drop.pb"
+	forged_as "a chunk dropped from a multi-threaded trace is damage (91), named" "$d/mt-drop" "exit 91" \
+		"are missing before offset"
+
 	# escapes (defect 5): a forged path with terminal escapes in a divergence report, a forged
 	# executable in retrace-replay's refusal
 	probe_seq=$(event_seq "$d/trace.pb" 'stat.*/probe"')
