@@ -296,6 +296,9 @@ static ssize_t copy_replay(int out, int in, size_t count, off64_t *off_in, off64
 {
 	const struct trace_event *ev =
 		rt_replay_next(RETRACE__CALL__CALL_SENDFILE, out, in, (int64_t)count);
+	rt_check_failure(ev);
+	if (ev->result > (int64_t)count)
+		rt_damaged(ev, "more bytes copied than the program asked for");
 	int64_t offs[2] = { 0, 0 };
 	if (ev->aux_len == sizeof offs)
 		memcpy(offs, ev->aux, sizeof offs);
