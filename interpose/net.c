@@ -75,14 +75,34 @@ static void describe_addr(char *buf, size_t n, const void *sa, size_t len)
 }
 
 /* Replay: the address the program gives must be the recorded one. */
+/* The same address to the kernel: byte for byte, except a unix socket's path, which counts up
+ * to its NUL (libuuid, for one, passes the whole sockaddr_un with stack garbage after it). */
+static int same_addr(const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	const struct sockaddr_un *ua = a, *ub = b;
+	if (alen > off && blen > off && ua->sun_family == AF_UNIX && ub->sun_family == AF_UNIX &&
+	    ua->sun_path[0] && ub->sun_path[0]) {
+		size_t na = strnlen(ua->sun_path, alen - off), nb = strnlen(ub->sun_path, blen - off);
+		return na == nb && memcmp(ua->sun_path, ub->sun_path, na) == 0;
+	}
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
 static void check_addr(const struct trace_event *ev, const char *verb, const void *addr,
 		       socklen_t len)
 {
-	if (ev->aux_len == len && (len == 0 || memcmp(ev->aux, addr, len) == 0))
+	if (same_addr(ev->aux, ev->aux_len, addr, len))
 		return;
 	char now[160], then[160], what[400];
 	describe_addr(now, sizeof now, addr, len);
 	describe_addr(then, sizeof then, ev->aux, ev->aux_len);
+	if (strcmp(now, then) == 0) { /* other bytes than the summary shows */
+		size_t k = strlen(now);
+		snprintf(now + k, sizeof now - k, " (%u bytes)", (unsigned)len);
+		k = strlen(then);
+		snprintf(then + k, sizeof then - k, " (%u bytes, other ones)", (unsigned)ev->aux_len);
+	}
 	snprintf(what, sizeof what, "the program %s %s; the recording %s %s", verb, now, verb, then);
 	rt_diverge(ev, what);
 }
