@@ -20,8 +20,6 @@
 #include "exitcodes.h"
 #include "rt.h"
 
-/* A message names trace strings (paths, argv, Python names): the whole line is escaped, so no
- * byte of a trace reaches the terminal raw (format/text.c). */
 static struct {
 	int known;       /* replay: fd 2 at start is known */
 	dev_t dev;
@@ -63,10 +61,16 @@ static int rt_msg_fd(void)
 	if (rt_msg_to.file < 0) {
 		char path[4200], note[4400];
 		snprintf(path, sizeof path, "%s.report", rt_trace_path());
-		rt_msg_to.file = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-					    0600);
-		if (rt_msg_to.file < 0)
+		/* a regular file only (non-blocking: a FIFO there must not hang the replay) */
+		int fd = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+					  O_NONBLOCK, 0600);
+		if (fd >= 0 && (REAL(fstat)(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+			REAL(close)(fd);
+			fd = -1;
+		}
+		if (fd < 0)
 			return 2;
+		rt_msg_to.file = fd;
 		rt_fd_set(rt_msg_to.file, RT_FD_OURS);
 		int k = snprintf(note, sizeof note, "retrace: the program has moved its stderr; retrace's "
 				 "messages go to %s\n", path);
@@ -75,6 +79,8 @@ static int rt_msg_fd(void)
 	return rt_msg_to.file;
 }
 
+/* A message names trace strings (paths, argv, Python names): the whole line is escaped, so no
+ * byte of a trace reaches the terminal raw (format/text.c). */
 void rt_msg(const char *fmt, ...)
 {
 	char raw[2048], buf[3072];
