@@ -5,13 +5,16 @@
  * trace and wrong for anything else: `-o /dev/null` as root would turn the device into a file,
  * `-o somedir` would move a directory aside.  So a path that holds anything but a regular file
  * (a directory, a device, a FIFO, a socket, a symbolic link, which might lead anywhere) is
- * refused, and the same for PATH.old.  Shared by retrace-record (which refuses before running
- * the program) and libretrace (RETRACE_TRACE given directly, children's trace names).
+ * refused, and the same for PATH.old.  The directory must be one no other user can swap the
+ * trace in: owned by the user or root, and not writable by everyone unless sticky (as /tmp is).
+ * Shared by retrace-record (which refuses before running the program) and libretrace
+ * (RETRACE_TRACE given directly, children's trace names).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "trace.h"
 
@@ -44,10 +47,34 @@ static int usable(const char *path, char *why, size_t n)
 	return -1;
 }
 
+static int safe_directory(const char *path, char *why, size_t n)
+{
+	char dir[4200];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		return 0; /* creating the trace will fail, and say why */
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		snprintf(why, n, "the directory %s is writable by everyone and not sticky: another user "
+			 "could replace the trace there", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(why, n, "the directory %s is another user's (uid %u)", dir,
+			 (unsigned)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
 int trace_output_usable(const char *path, char *why, size_t n)
 {
 	char old[4200];
-	if (usable(path, why, n) != 0)
+	if (safe_directory(path, why, n) != 0 || usable(path, why, n) != 0)
 		return -1;
 	if (snprintf(old, sizeof old, "%s.old", path) >= (int)sizeof old) {
 		snprintf(why, n, "the trace path is too long");

@@ -270,7 +270,8 @@ int trace_env_is_loader(const uint8_t *entry, size_t len);
 int trace_env_restorable(const uint8_t *entry, size_t len);
 
 /* 0 when a trace may be written at path: nothing is there, or a regular file (kept as
- * path.old, which must be nothing or a regular file too); else -1 with why (one line). */
+ * path.old, which must be nothing or a regular file too), in a directory owned by the user or
+ * root and not writable by everyone unless sticky; else -1 with why (one line). */
 int trace_output_usable(const char *path, char *why, size_t n);
 
 /* Text from a trace, safe to show (format/text.c).  trace_utf8_len: the length of the UTF-8

@@ -3,7 +3,8 @@
 # symbolic link with exit 94 and a message, and leaves them as they were; so does the raw form
 # (RETRACE_TRACE), which runs the program unrecorded; a directory where a child's trace would go
 # leaves that child unrecorded (and what it prints out of the replay: say so) and the directory
-# in place, and the parent's recording whole.
+# in place, and the parent's recording whole.  The directory must be the user's or root's, and
+# not writable by everyone unless sticky.
 # shellcheck shell=bash
 
 # output_refused NAME KIND PATH [NAMED]: retrace-record -o PATH refused with 94, naming NAMED
@@ -34,6 +35,24 @@ if selected trace_output; then
 	output_refused "on a symbolic link" "a symbolic link" "$d/link"
 	mkdir "$d/old.pb.old"
 	output_refused "over a trace whose .old is a directory" "a directory" "$d/old.pb" "$d/old.pb.old"
+	# the directory: not writable by everyone unless sticky, owned by the user or root
+	mkdir -p "$d/open" "$d/sticky" "$d/other"
+	chmod 0777 "$d/open"
+	chmod 1777 "$d/sticky"
+	chown nobody "$d/other"
+	output_refused "in a directory anyone may write" "writable by everyone and not sticky" \
+		"$d/open/t.pb" "the directory $d/open"
+	output_refused "in another user's directory" "another user's" "$d/other/t.pb" \
+		"the directory $d/other"
+	run "$d/sticky-record" null "$BIN/retrace-record" -o "$d/sticky/t.pb" -- "$PYTHON" "$PROGS/transparent.py"
+	if [ "$(status_of "$d/sticky-record")" = "exit 0" ] && [ -s "$d/sticky/t.pb" ] &&
+		[ "$(stat -c %a "$d/sticky/t.pb")" = 600 ]; then
+		ok "trace_output: a sticky world-writable directory (like /tmp) takes a trace, mode 0600"
+	else
+		not_ok "trace_output: a sticky world-writable directory (like /tmp) takes a trace, mode 0600" \
+			"status: $(status_of "$d/sticky-record"); $(ls -la "$d/sticky" | tr '\n' ';')"
+	fi
+
 	if [ -c "$d/chardev" ] && [ -p "$d/fifo" ] && [ -d "$d/dir" ] && [ ! -e "$d/dir.old" ] &&
 		[ -L "$d/link" ] && [ "$(cat "$d/elsewhere")" = "not a trace" ] && [ -d "$d/old.pb.old" ]; then
 		ok "trace_output: what was at the refused paths is still there, untouched"
