@@ -59,6 +59,9 @@ static char **rt_argv;
 static char rt_execfn[4096];      /* the path the program was first executed by */
 static char *rt_unrecorded_env;   /* record: "RETRACE_UNRECORDED=…" as the environment had it */
 static char *rt_recorded_env;     /* record: "RETRACE_RECORDED=…" */
+static char *rt_command_env;      /* record: "RETRACE_COMMAND=…", the command the user gave this
+				     exec chain (hex arguments, comma-separated), for the header
+				     and for a program this one executes */
 
 #define RT_CHUNK_SIZE (64u * 1024u)
 
@@ -662,6 +665,7 @@ void rt_record_forked_child(unsigned child, uint64_t fork_seq)
 	rt_parent_event = fork_seq;
 	rt_child_no = child;
 	rt_forked = 1;
+	rt_command_env = NULL; /* a program it executes is a command of its own */
 	munmap(rt_writer.map, rt_writer.map_reserve);
 	REAL(close)(rt_trace_fd);
 	memset(&rt_writer, 0, sizeof rt_writer);
@@ -895,6 +899,8 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	/* the whole NAME=value entries, which the scrub leaves in place, for a program we exec */
 	rt_unrecorded_env = unrecorded ? (char *)unrecorded - sizeof "RETRACE_UNRECORDED" : NULL;
 	rt_recorded_env = recorded ? (char *)recorded - sizeof "RETRACE_RECORDED" : NULL;
+	const char *command = getenv("RETRACE_COMMAND");
+	rt_command_env = command ? (char *)command - sizeof "RETRACE_COMMAND" : NULL;
 	if (!execfn)
 		execfn = (const char *)getauxval(AT_EXECFN);
 	snprintf(rt_execfn, sizeof rt_execfn, "%s", execfn ? execfn : "");
@@ -975,11 +981,36 @@ const char *rt_exec_path(void)
 
 /* ---- the environment of programs the recorded one starts ---------------------------------- */
 
+/* The command the user gave, as RETRACE_COMMAND's entry: inherited through the execs that led
+ * here, else this program's own argv (made once, from the arena).  NULL when it cannot be. */
+const char *rt_command_of_chain(void)
+{
+	if (rt_command_env)
+		return rt_command_env;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = sizeof "RETRACE_COMMAND=";
+	for (int i = 0; i < rt_argc; i++)
+		n += 2 * strlen(rt_argv[i]) + 1;
+	char *e = n < 65536 ? rt_alloc(n) : NULL;
+	if (!e)
+		return NULL;
+	char *p = e + sprintf(e, "RETRACE_COMMAND=");
+	for (int i = 0; i < rt_argc; i++) {
+		if (i)
+			*p++ = ',';
+		for (const unsigned char *c = (const unsigned char *)rt_argv[i]; *c; c++) {
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	}
+	*p = 0;
+	return rt_command_env = e;
+}
+
 /* The RETRACE_* entries a program this one executes or starts needs to record on (the mode, its
  * trace, this recording's settings, and how it relates to this trace), into add (room for
  * RT_ENV_ADD), NULL-terminated; with LD_PRELOAD last, which rt_env_merge adds only to an
  * environment that has none. */
-#define RT_ENV_ADD 14
 static void rt_env_entries(const char **add, char *trace, char *exec_of, char *parent,
 			   char *event, char *child)
 {
@@ -989,8 +1020,13 @@ static void rt_env_entries(const char **add, char *trace, char *exec_of, char *p
 	size_t k = 0;
 	add[k++] = mode;
 	add[k++] = trace;
-	if (exec_of)
+	if (exec_of) {
 		add[k++] = exec_of;
+		/* the same exec chain: the command the user gave goes on (not to a child: its own
+		 * command is its argv) */
+		if (rt_command_of_chain())
+			add[k++] = rt_command_env;
+	}
 	if (parent) {
 		add[k++] = parent;
 		add[k++] = event;

@@ -207,6 +207,57 @@ static void check_libraries(const Retrace__Header *h)
 	       "may diverge", first, more, python);
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The command the user gave (RETRACE_COMMAND, hex arguments, comma-separated), decoded, when
+ * it is not this program's own argv: reached through execs. */
+static void header_command(Retrace__Header *h)
+{
+	const char *e = rt_command_of_chain();
+	if (!e)
+		return;
+	const char *v = e + sizeof "RETRACE_COMMAND=" - 1;
+	size_t n = 1, len = strlen(v);
+	for (const char *c = v; *c; c++)
+		n += *c == ',';
+	ProtobufCBinaryData *args = rt_alloc(n * sizeof *args);
+	uint8_t *bytes = rt_alloc(len / 2 + 1);
+	if (!args || !bytes)
+		return;
+	size_t k = 0, at = 0;
+	args[0].data = bytes;
+	args[0].len = 0;
+	for (const char *c = v; *c; c++) {
+		if (*c == ',') {
+			k++;
+			args[k].data = bytes + at;
+			args[k].len = 0;
+			continue;
+		}
+		int hi = hex_digit(c[0]), lo = hex_digit(c[1]);
+		if (hi < 0 || lo < 0)
+			return; /* not ours: no command in the header */
+		bytes[at++] = (uint8_t)(hi << 4 | lo);
+		args[k].len++;
+		c++;
+	}
+	k++;
+	/* the same as argv: nothing to add */
+	if (k == h->n_argv) {
+		size_t i = 0;
+		while (i < k && args[i].len == h->argv[i].len &&
+		       memcmp(args[i].data, h->argv[i].data, args[i].len) == 0)
+			i++;
+		if (i == k)
+			return;
+	}
+	h->n_command = k;
+	h->command = args;
+}
+
 int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int status_fd)
 {
 	static Retrace__Capture cap = RETRACE__CAPTURE__INIT;
@@ -262,6 +313,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	const char *pre = getenv("LD_PRELOAD");
 	h->ld_preload = bytes_of(pre ? pre : "");
 	h->exec_path = bytes_of(rt_exec_path());
+	header_command(h);
 	return 0;
 }
 

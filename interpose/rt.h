@@ -233,7 +233,7 @@ char **rt_exec_env(char *const envp[]);
 /* Record: the number of entries in an environment, and envp without its RETRACE_* entries
  * followed by add's (LD_PRELOAD only if envp has none) into dst, which has room for
  * rt_env_count(envp) + RT_ENV_ADD + 1; rt_env_merge allocates nothing and touches no state. */
-#define RT_ENV_ADD 14
+#define RT_ENV_ADD 15
 size_t rt_env_count(char *const envp[]);
 void rt_env_merge(char **dst, char *const envp[], const char *const *add);
 /* Record: what the environment of a child numbered `child`, started by the FORK event `seq`,
@@ -302,6 +302,8 @@ void rt_env_compare(const Retrace__Header *h);
 /* Replay stops: the program's unwritten output (sys.stdout's buffer, stdio's) goes out, live,
  * once (core.c). */
 void rt_flush_program_output(void);
+/* Record: "RETRACE_COMMAND=…", the command the user gave this exec chain (core.c). */
+const char *rt_command_of_chain(void);
 /* Replay (signal.c): the seq and number of the last recorded signal handed to the program, for
  * the likely cause of a divergence; 0 before any. */
 extern uint64_t rt_sig_replayed_seq;

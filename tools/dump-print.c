@@ -44,6 +44,16 @@ void print_command_text(const Retrace__Header *h)
 		tool_print_shell_word(stdout, h->argv[i].data, h->argv[i].len);
 	}
 	putchar('\n');
+	if (h->n_command == 0)
+		return;
+	/* the program that ran last was reached through execs (a pyenv shim, `env python3`) */
+	printf("%-13s", "typed:");
+	for (size_t i = 0; i < h->n_command; i++) {
+		if (i > 0)
+			putchar(' ');
+		tool_print_shell_word(stdout, h->command[i].data, h->command[i].len);
+	}
+	putchar('\n');
 }
 
 /* A string from a trace in double quotes, escaped like every other byte string, and with its

@@ -673,6 +673,10 @@ static void print_header_json(const Retrace__Header *h)
 	printf(",\"format_version\":%" PRIu32, h->format_version);
 	json_key("argv");
 	json_bytes_array(h->argv, h->n_argv);
+	if (h->n_command) {
+		json_key("command");
+		json_bytes_array(h->command, h->n_command);
+	}
 	json_key("cwd");
 	json_string(h->cwd.data, h->cwd.len);
 	json_key("exe_path");

@@ -62,6 +62,34 @@ static void set_env(const char *name, const char *value)
 	}
 }
 
+/* The command as the user typed it, for the header: what runs last may be another program
+ * reached through execs (a pyenv shim runs env, then bash, then the interpreter), and
+ * retrace-replay accepts this command for it.  Hex arguments, comma-separated: an environment
+ * value cannot hold every byte an argument can (libretrace's core.c reads it). */
+static void set_command(char *const *cmd)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 1;
+	for (char *const *a = cmd; *a; a++)
+		n += 2 * strlen(*a) + 1;
+	if (n > 65536)
+		return; /* too long to be worth it: the header then has only argv */
+	char *v = malloc(n), *p = v;
+	if (v == NULL)
+		return;
+	for (char *const *a = cmd; *a; a++) {
+		if (a != cmd)
+			*p++ = ',';
+		for (const unsigned char *c = (const unsigned char *)*a; *c; c++) {
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	}
+	*p = '\0';
+	set_env("RETRACE_COMMAND", v);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_WRITE_BYTES = 256, OPT_PYTHON_STACKS, OPT_HELP, OPT_VERSION };
@@ -118,6 +146,7 @@ int main(int argc, char **argv)
 	}
 	if (output != NULL)
 		set_env("RETRACE_TRACE", output);
+	set_command(argv + optind);
 	if (write_bytes)
 		set_env("RETRACE_WRITE_BYTES", "1");
 	if (python_stacks)

@@ -68,6 +68,8 @@ struct replay_plan {
 	size_t argc;
 	char **env;          /* the recorded entries, NULL-terminated, room for 9 more */
 	size_t nenv;
+	char **command;      /* the command the user typed, when it reached exe through execs */
+	size_t ncommand;
 	char *exe;
 	char *cwd;
 	int status_fd;
@@ -184,6 +186,12 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 			exit(RETRACE_EXIT_BAD_TRACE);
 		}
 	}
+	p->ncommand = h->n_command;
+	p->command = calloc(h->n_command + 1, sizeof *p->command);
+	if (p->command == NULL)
+		out_of_memory();
+	for (size_t i = 0; i < h->n_command; i++)
+		p->command[i] = header_string(&h->command[i], trace, "command");
 	p->exe = header_string(&h->exe_path, trace, "executable path");
 	/* Start the program by the path it was started by when recorded (e.g. the python3 symlink
 	 * rather than python3.11), so the process begins the same way; only if that path still
@@ -319,6 +327,15 @@ static void check_program(const struct replay_plan *p, const char *trace, int gi
  * names the argument as the likely cause where the program leaves the trace. */
 static void check_command(struct replay_plan *p, char **given, size_t ngiven)
 {
+	/* the command as it was typed when recording (a pyenv shim's `python3 app.py`, which ran
+	 * the interpreter through execs): the recorded program, with its recorded arguments */
+	if (ngiven == p->ncommand) {
+		size_t i = 0;
+		while (i < ngiven && strcmp(given[i], p->command[i]) == 0)
+			i++;
+		if (i == ngiven)
+			return;
+	}
 	if (strcmp(given[0], p->argv[0]) != 0 && !same_program(given[0], p->exe)) {
 		tool_msg("the command given runs another program than the recorded one; replay runs "
 			 "the recorded program, so give its command or none");
