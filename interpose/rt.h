@@ -78,6 +78,8 @@ struct rt_thread {
 				       check drops the GIL, to find it (gil.c, signal.c) */
 	uint8_t sig_probe_phase;    /* replay: 1 in such a drop, 2 taking the GIL back after it */
 	uint8_t sig_delivering;     /* a signal is being handed to the program (signal.c) */
+	uint8_t sig_blocking;       /* record: in a blocking wait, between its events (sync.c): a
+				       signal that ends the process is recorded and ends it there */
 	int sig_defer;              /* record: a lock is held: signals wait for its release */
 	int64_t probe_place;        /* replay, probing: the recorded switch's frame place ... */
 	uint64_t probe_print;       /* ... and fingerprint (gil.c) */

@@ -129,6 +129,8 @@ static int rt_sig_stops_replay(int sig)
 	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
 }
 
+static void rt_sig_record(int sig, int where, const siginfo_t *si);
+
 static void rt_sig_handler(int sig, siginfo_t *info, void *uc)
 {
 	(void)uc;
@@ -149,10 +151,19 @@ static void rt_sig_handler(int sig, siginfo_t *info, void *uc)
 	}
 	/* One that ends the process waits for a point replay finds again only where such a point
 	 * is sure to come soon (Python with one thread), and never twice. */
-	if ((__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)) &&
-	    (!rt_gil_signal_possible() || info->si_pid == rt_real_pid() ||
-	     (__atomic_load_n(&rt_sig_pending, __ATOMIC_SEQ_CST) & (1ull << sig))))
+	int ends = (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)) != 0;
+	if (ends && (!rt_gil_signal_possible() || info->si_pid == rt_real_pid() ||
+		     (__atomic_load_n(&rt_sig_pending, __ATOMIC_SEQ_CST) & (1ull << sig))))
 		rt_signal_die(sig);
+	/* In a blocking wait the thread makes no event until the wait ends, and the wait may be
+	 * one the program retries at once (CPython's lock acquire): a signal that ends the process
+	 * is recorded now, after the thread's last event (no event is being written: the flag is
+	 * set only around the real wait), and ends it, as replay will right after that event. */
+	if (ends && rt_self.sig_blocking && !rt_self.inside && !rt_self.sig_defer &&
+	    !rt_self.sig_delivering) {
+		rt_sig_record(sig, RT_SIG_AFTER_EVENT, info);
+		rt_signal_die(sig);
+	}
 	rt_sig_info[sig] = *info;
 	__atomic_or_fetch(&rt_sig_pending, 1ull << sig, __ATOMIC_SEQ_CST);
 	rt_gil_signal_check_soon();

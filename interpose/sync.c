@@ -106,6 +106,20 @@ static int sem_replay(uint32_t call, clockid_t clk, sem_t *sem, const struct tim
 	return r;
 }
 
+/* Record: the real wait, flagged as a blocking one for the signal handler (signal.c), after
+ * handing over any signal already held: a signal that ends the process must not wait for the
+ * event after a wait that, interrupted, the program retries at once. */
+#define SEM_BLOCKING_WAIT(expr)                                                                   \
+	({                                                                                        \
+		rt_self.sig_blocking = 1;                                                         \
+		rt_signals_poll();                                                                \
+		int r_ = (expr);                                                                  \
+		int e_ = errno;                                                                   \
+		rt_self.sig_blocking = 0;                                                         \
+		errno = e_;                                                                       \
+		r_;                                                                               \
+	})
+
 static void sem_record(uint32_t call, clockid_t clk, const sem_t *sem, int r, int e)
 {
 	struct trace_event ev = {
@@ -135,7 +149,7 @@ RT_EXPORT int sem_wait(sem_t *sem)
 		return REAL_SYM(real, "sem_wait")(sem);
 	if (rt_replaying())
 		return sem_replay(RETRACE__CALL__CALL_SEM_WAIT, 0, sem, NULL);
-	int r = REAL_SYM(real, "sem_wait")(sem);
+	int r = SEM_BLOCKING_WAIT(REAL_SYM(real, "sem_wait")(sem));
 	sem_record(RETRACE__CALL__CALL_SEM_WAIT, 0, sem, r, errno);
 	return r;
 }
@@ -158,7 +172,7 @@ RT_EXPORT int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict
 		return REAL(sem_timedwait)(sem, abs);
 	if (rt_replaying())
 		return sem_replay(RETRACE__CALL__CALL_SEM_TIMEDWAIT, CLOCK_REALTIME, sem, abs);
-	int r = rt_real.sem_timedwait(sem, abs);
+	int r = SEM_BLOCKING_WAIT(rt_real.sem_timedwait(sem, abs));
 	sem_record(RETRACE__CALL__CALL_SEM_TIMEDWAIT, CLOCK_REALTIME, sem, r, errno);
 	return r;
 }
@@ -169,7 +183,7 @@ RT_EXPORT int sem_clockwait(sem_t *restrict sem, clockid_t clk, const struct tim
 		return REAL(sem_clockwait)(sem, clk, abs);
 	if (rt_replaying())
 		return sem_replay(RETRACE__CALL__CALL_SEM_CLOCKWAIT, clk, sem, abs);
-	int r = rt_real.sem_clockwait(sem, clk, abs);
+	int r = SEM_BLOCKING_WAIT(rt_real.sem_clockwait(sem, clk, abs));
 	sem_record(RETRACE__CALL__CALL_SEM_CLOCKWAIT, clk, sem, r, errno);
 	return r;
 }
