@@ -269,6 +269,15 @@ const char *trace_header_limits(const Retrace__Header *h, char *buf, size_t n);
 int trace_env_is_loader(const uint8_t *entry, size_t len);
 int trace_env_restorable(const uint8_t *entry, size_t len);
 
+/* RETRACE_COMMAND's value (format/command.c): the arguments in hex, comma-separated.
+ * trace_command_size: the bytes encode writes, NUL included; trace_command_count: how many
+ * arguments a value holds; trace_command_decode: them into args (room for count) pointing into
+ * bytes (room for strlen(v) / 2), -1 when v is not such a value. */
+size_t trace_command_size(char *const *argv, size_t argc);
+void trace_command_encode(char *dst, char *const *argv, size_t argc);
+size_t trace_command_count(const char *v);
+int trace_command_decode(const char *v, ProtobufCBinaryData *args, uint8_t *bytes);
+
 /* 0 when a trace may be written at path: nothing is there, or a regular file (kept as
  * path.old, which must be nothing or a regular file too), in a directory owned by the user or
  * root and not writable by everyone unless sticky; else -1 with why (one line). */

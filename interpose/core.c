@@ -987,23 +987,12 @@ const char *rt_command_of_chain(void)
 {
 	if (rt_command_env)
 		return rt_command_env;
-	static const char hex[] = "0123456789abcdef";
-	size_t n = sizeof "RETRACE_COMMAND=";
-	for (int i = 0; i < rt_argc; i++)
-		n += 2 * strlen(rt_argv[i]) + 1;
+	size_t n = sizeof "RETRACE_COMMAND=" - 1 + trace_command_size(rt_argv, (size_t)rt_argc);
 	char *e = n < 65536 ? rt_alloc(n) : NULL;
 	if (!e)
 		return NULL;
-	char *p = e + sprintf(e, "RETRACE_COMMAND=");
-	for (int i = 0; i < rt_argc; i++) {
-		if (i)
-			*p++ = ',';
-		for (const unsigned char *c = (const unsigned char *)rt_argv[i]; *c; c++) {
-			*p++ = hex[*c >> 4];
-			*p++ = hex[*c & 15];
-		}
-	}
-	*p = 0;
+	memcpy(e, "RETRACE_COMMAND=", sizeof "RETRACE_COMMAND=" - 1);
+	trace_command_encode(e + sizeof "RETRACE_COMMAND=" - 1, rt_argv, (size_t)rt_argc);
 	return rt_command_env = e;
 }
 

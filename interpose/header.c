@@ -207,44 +207,19 @@ static void check_libraries(const Retrace__Header *h)
 	       "may diverge", first, more, python);
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* The command the user gave (RETRACE_COMMAND, hex arguments, comma-separated), decoded, when
- * it is not this program's own argv: reached through execs. */
+/* The command the user gave (RETRACE_COMMAND, format/command.c), decoded, when it is not this
+ * program's own argv: reached through execs. */
 static void header_command(Retrace__Header *h)
 {
 	const char *e = rt_command_of_chain();
 	if (!e)
 		return;
 	const char *v = e + sizeof "RETRACE_COMMAND=" - 1;
-	size_t n = 1, len = strlen(v);
-	for (const char *c = v; *c; c++)
-		n += *c == ',';
-	ProtobufCBinaryData *args = rt_alloc(n * sizeof *args);
-	uint8_t *bytes = rt_alloc(len / 2 + 1);
-	if (!args || !bytes)
-		return;
-	size_t k = 0, at = 0;
-	args[0].data = bytes;
-	args[0].len = 0;
-	for (const char *c = v; *c; c++) {
-		if (*c == ',') {
-			k++;
-			args[k].data = bytes + at;
-			args[k].len = 0;
-			continue;
-		}
-		int hi = hex_digit(c[0]), lo = hex_digit(c[1]);
-		if (hi < 0 || lo < 0)
-			return; /* not ours: no command in the header */
-		bytes[at++] = (uint8_t)(hi << 4 | lo);
-		args[k].len++;
-		c++;
-	}
-	k++;
+	size_t k = trace_command_count(v);
+	ProtobufCBinaryData *args = rt_alloc(k * sizeof *args);
+	uint8_t *bytes = rt_alloc(strlen(v) / 2 + 1);
+	if (!args || !bytes || trace_command_decode(v, args, bytes) < 0)
+		return; /* not ours: no command in the header */
 	/* the same as argv: nothing to add */
 	if (k == h->n_argv) {
 		size_t i = 0;

@@ -64,28 +64,16 @@ static void set_env(const char *name, const char *value)
 
 /* The command as the user typed it, for the header: what runs last may be another program
  * reached through execs (a pyenv shim runs env, then bash, then the interpreter), and
- * retrace-replay accepts this command for it.  Hex arguments, comma-separated: an environment
- * value cannot hold every byte an argument can (libretrace's core.c reads it). */
-static void set_command(char *const *cmd)
+ * retrace-replay accepts this command for it (format/command.c). */
+static void set_command(char *const *cmd, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 1;
-	for (char *const *a = cmd; *a; a++)
-		n += 2 * strlen(*a) + 1;
-	if (n > 65536)
+	size_t size = trace_command_size(cmd, n);
+	if (size > 65536)
 		return; /* too long to be worth it: the header then has only argv */
-	char *v = malloc(n), *p = v;
+	char *v = malloc(size);
 	if (v == NULL)
 		return;
-	for (char *const *a = cmd; *a; a++) {
-		if (a != cmd)
-			*p++ = ',';
-		for (const unsigned char *c = (const unsigned char *)*a; *c; c++) {
-			*p++ = hex[*c >> 4];
-			*p++ = hex[*c & 15];
-		}
-	}
-	*p = '\0';
+	trace_command_encode(v, cmd, n);
 	set_env("RETRACE_COMMAND", v);
 	free(v);
 }
@@ -146,7 +134,7 @@ int main(int argc, char **argv)
 	}
 	if (output != NULL)
 		set_env("RETRACE_TRACE", output);
-	set_command(argv + optind);
+	set_command(argv + optind, (size_t)(argc - optind));
 	if (write_bytes)
 		set_env("RETRACE_WRITE_BYTES", "1");
 	if (python_stacks)
