@@ -35,25 +35,23 @@ void print_utc(int64_t ns)
 	printf("%s.%09" PRId64 "Z", buf, frac);
 }
 
+static void print_words_line(const char *label, const ProtobufCBinaryData *words, size_t n)
+{
+	printf("%-13s", label);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			putchar(' ');
+		tool_print_shell_word(stdout, words[i].data, words[i].len);
+	}
+	putchar('\n');
+}
+
 void print_command_text(const Retrace__Header *h)
 {
-	printf("%-13s", "command:");
-	for (size_t i = 0; i < h->n_argv; i++) {
-		if (i > 0)
-			putchar(' ');
-		tool_print_shell_word(stdout, h->argv[i].data, h->argv[i].len);
-	}
-	putchar('\n');
-	if (h->n_command == 0)
-		return;
+	print_words_line("command:", h->argv, h->n_argv);
 	/* the program that ran last was reached through execs (a pyenv shim, `env python3`) */
-	printf("%-13s", "typed:");
-	for (size_t i = 0; i < h->n_command; i++) {
-		if (i > 0)
-			putchar(' ');
-		tool_print_shell_word(stdout, h->command[i].data, h->command[i].len);
-	}
-	putchar('\n');
+	if (h->n_command)
+		print_words_line("typed:", h->command, h->n_command);
 }
 
 /* A string from a trace in double quotes, escaped like every other byte string, and with its

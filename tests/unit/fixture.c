@@ -392,3 +392,33 @@ uint64_t fixture_read_all(const struct trace_reader *r, uint32_t nthreads, uint6
 	trace_cursor_free(&c);
 	return count;
 }
+
+size_t fixture_frames(const uint8_t *d, size_t size, struct fixture_frame *fr)
+{
+	size_t n = 0;
+
+	for (uint64_t off = TRACE_PREFIX_SIZE; off + TRACE_FRAME_HEAD_SIZE <= size; n++) {
+		uint32_t w[4];
+		uint64_t commit;
+
+		memcpy(w, d + off, sizeof w);
+		memcpy(&commit, d + off + 16, sizeof commit);
+		if (w[0] == 0)
+			break;
+		quiet_assert_uint_eq(w[0], TRACE_FRAME_MAGIC);
+		quiet_assert_uint_lt(n, FIXTURE_FRAMES_MAX);
+		fr[n] = (struct fixture_frame){ .off = off, .kind = w[1], .reserved = w[2],
+						.used = (uint32_t)commit,
+						.end = off + TRACE_FRAME_HEAD_SIZE + w[2] };
+		if (w[1] == TRACE_FRAME_CHUNK) {
+			Retrace__Chunk *c = retrace__chunk__unpack(NULL, fr[n].used,
+								  d + off + TRACE_FRAME_HEAD_SIZE);
+			quiet_assert_ptr_nonnull(c);
+			fr[n].tid = c->tid;
+			fr[n].nevents = c->n_events;
+			retrace__chunk__free_unpacked(c, NULL);
+		}
+		off = fr[n].end;
+	}
+	return n;
+}

@@ -55,4 +55,16 @@ void fixture_close(struct fixture *f);
 uint64_t fixture_read_all(const struct trace_reader *r, uint32_t nthreads, uint64_t first_seq,
 			  uint64_t n, uint8_t *buf);
 
+/* One frame of a trace, as the layout in trace.h defines it, for tests that damage frames on
+ * purpose. */
+struct fixture_frame {
+	uint64_t off, end;       /* head offset; offset of the next head */
+	uint32_t kind, reserved, used;
+	uint32_t tid;            /* CHUNK: its thread */
+	uint64_t nevents;        /* CHUNK: events in it (per protobuf-c) */
+};
+#define FIXTURE_FRAMES_MAX 4096
+/* Walks the frames of d (asserting each head's magic) into fr; returns how many. */
+size_t fixture_frames(const uint8_t *d, size_t size, struct fixture_frame *fr);
+
 #endif

@@ -10,47 +10,6 @@
 
 #include "fixture.h"
 
-/* One frame of a known-good trace, as the layout in trace.h defines it. */
-struct frame_info {
-	uint64_t off, end; /* head offset; offset of the next head */
-	uint32_t kind, reserved, used;
-	uint64_t nevents;  /* CHUNK: events in it (per protobuf-c) */
-};
-
-#define FRAMES_MAX 4096
-
-static size_t walk_frames(const uint8_t *d, size_t size, struct frame_info *fi)
-{
-	size_t n = 0;
-
-	for (uint64_t off = TRACE_PREFIX_SIZE; off + TRACE_FRAME_HEAD_SIZE <= size; n++) {
-		uint32_t w[4];
-		uint64_t commit;
-
-		memcpy(w, d + off, sizeof w);
-		memcpy(&commit, d + off + 16, sizeof commit);
-		if (w[0] == 0)
-			break;
-		quiet_assert_uint_eq(w[0], TRACE_FRAME_MAGIC);
-		quiet_assert_uint_lt(n, FRAMES_MAX);
-		fi[n].off = off;
-		fi[n].kind = w[1];
-		fi[n].reserved = w[2];
-		fi[n].used = (uint32_t)commit;
-		fi[n].end = off + TRACE_FRAME_HEAD_SIZE + w[2];
-		fi[n].nevents = 0;
-		if (w[1] == TRACE_FRAME_CHUNK) {
-			Retrace__Chunk *c = retrace__chunk__unpack(NULL, fi[n].used,
-								  d + off + TRACE_FRAME_HEAD_SIZE);
-			quiet_assert_ptr_nonnull(c);
-			fi[n].nevents = c->n_events;
-			retrace__chunk__free_unpacked(c, NULL);
-		}
-		off = fi[n].end;
-	}
-	return n;
-}
-
 static uint8_t *copy_of(const uint8_t *p, size_t n)
 {
 	uint8_t *q = malloc(n ? n : 1);
@@ -106,10 +65,10 @@ static uint8_t *small_trace(struct fixture *f, size_t *size, uint64_t nevents, i
 START_TEST(truncated_at_every_length_gives_an_error_or_a_valid_prefix)
 {
 	struct fixture f;
-	struct frame_info fi[FRAMES_MAX];
+	struct fixture_frame fi[FIXTURE_FRAMES_MAX];
 	size_t size;
 	uint8_t *full = small_trace(&f, &size, 150, _i);
-	size_t nf = walk_frames(full, size, fi);
+	size_t nf = fixture_frames(full, size, fi);
 
 	quiet_assert_uint_gt(nf, 10);
 	quiet_assert_uint_eq(fi[nf - 1].end, size);
@@ -147,12 +106,12 @@ END_TEST
 START_TEST(flipped_byte_is_corruption_unless_in_the_last_frame)
 {
 	struct fixture f;
-	struct frame_info fi[FRAMES_MAX];
+	struct fixture_frame fi[FIXTURE_FRAMES_MAX];
 	size_t size;
 	const int with_trailer = _i & 1;
 	const uint8_t flip = (_i & 2) ? 0x01 : 0xa5;
 	uint8_t *full = small_trace(&f, &size, 120, with_trailer);
-	size_t nf = walk_frames(full, size, fi);
+	size_t nf = fixture_frames(full, size, fi);
 	uint64_t all = 0;
 
 	for (size_t i = 0; i < nf; i++)
@@ -368,7 +327,7 @@ END_TEST
 
 /* Recompute a frame's commit word after editing its payload, so the damage gets past the CRC
  * and reaches the event decoder: the reader must still trust nothing. */
-static void recommit(uint8_t *d, const struct frame_info *fi, uint32_t used)
+static void recommit(uint8_t *d, const struct fixture_frame *fi, uint32_t used)
 {
 	uint32_t crc = trace_crc32c(trace_crc32c(0, d + fi->off, TRACE_FRAME_CRC_HEAD), d + fi->off + TRACE_FRAME_HEAD_SIZE,
 				    used);
@@ -380,10 +339,10 @@ static void recommit(uint8_t *d, const struct frame_info *fi, uint32_t used)
 START_TEST(hostile_chunk_bytes_with_valid_checksums_never_crash)
 {
 	struct fixture f;
-	struct frame_info fi[FRAMES_MAX];
+	struct fixture_frame fi[FIXTURE_FRAMES_MAX];
 	size_t size;
 	uint8_t *full = small_trace(&f, &size, 200, 1);
-	size_t nf = walk_frames(full, size, fi);
+	size_t nf = fixture_frames(full, size, fi);
 	int corrupt = 0, accepted = 0;
 
 	rng_state = 3;

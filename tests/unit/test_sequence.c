@@ -10,41 +10,6 @@
 
 #include "fixture.h"
 
-struct frame {
-	size_t off, end; /* head offset; offset of the next head */
-	uint32_t kind, tid;
-	uint64_t nevents;
-};
-
-#define FRAMES 2048
-
-static size_t frames_of(const uint8_t *d, size_t size, struct frame *fr)
-{
-	size_t n = 0;
-
-	for (size_t off = TRACE_PREFIX_SIZE; off + TRACE_FRAME_HEAD_SIZE <= size; n++) {
-		uint32_t w[4];
-		uint64_t commit;
-
-		memcpy(w, d + off, sizeof w);
-		memcpy(&commit, d + off + 16, sizeof commit);
-		if (w[0] == 0)
-			break;
-		quiet_assert_uint_lt(n, FRAMES);
-		fr[n] = (struct frame){ .off = off, .end = off + TRACE_FRAME_HEAD_SIZE + w[2], .kind = w[1] };
-		if (w[1] == TRACE_FRAME_CHUNK) {
-			Retrace__Chunk *c = retrace__chunk__unpack(NULL, (uint32_t)commit,
-								  d + off + TRACE_FRAME_HEAD_SIZE);
-			quiet_assert_ptr_nonnull(c);
-			fr[n].tid = c->tid;
-			fr[n].nevents = c->n_events;
-			retrace__chunk__free_unpacked(c, NULL);
-		}
-		off = fr[n].end;
-	}
-	return n;
-}
-
 /* 3 threads, small chunks; with a trailer (_i even) or as a killed process leaves it: no
  * trailer, and the zeros the writer keeps after its last frame. */
 static uint8_t *three_threads(struct fixture *f, size_t *size, uint64_t nevents, int trailer)
@@ -120,10 +85,10 @@ static enum trace_status read_all(const uint8_t *p, size_t size, uint64_t *event
 START_TEST(dropped_chunk_is_corruption)
 {
 	struct fixture f;
-	struct frame fr[FRAMES];
+	struct fixture_frame fr[FIXTURE_FRAMES_MAX];
 	size_t size;
 	uint8_t *p = three_threads(&f, &size, 300, 1);
-	size_t nf = frames_of(p, size, fr), tried = 0;
+	size_t nf = fixture_frames(p, size, fr), tried = 0;
 	char msg[256];
 
 	/* A thread's death can explain one missing number per thread: drop more than that.
@@ -149,10 +114,10 @@ END_TEST
 START_TEST(repeated_chunk_is_corruption)
 {
 	struct fixture f;
-	struct frame fr[FRAMES];
+	struct fixture_frame fr[FIXTURE_FRAMES_MAX];
 	size_t size;
 	uint8_t *p = three_threads(&f, &size, 300, _i == 0);
-	size_t nf = frames_of(p, size, fr), last = nf - 1;
+	size_t nf = fixture_frames(p, size, fr), last = nf - 1;
 	char msg[256];
 
 	while (fr[last].kind != TRACE_FRAME_CHUNK)
@@ -181,10 +146,10 @@ END_TEST
 START_TEST(swapped_chunks_are_corruption_only_within_a_thread)
 {
 	struct fixture f;
-	struct frame fr[FRAMES];
+	struct fixture_frame fr[FIXTURE_FRAMES_MAX];
 	size_t size;
 	uint8_t *p = three_threads(&f, &size, 300, _i == 0);
-	size_t nf = frames_of(p, size, fr);
+	size_t nf = fixture_frames(p, size, fr);
 	int same = 0, other = 0;
 
 	for (size_t k = 1; k + 1 < nf; k++) {
@@ -224,10 +189,10 @@ END_TEST
 START_TEST(zeroed_commit_word_over_data_is_corruption_unless_last)
 {
 	struct fixture f;
-	struct frame fr[FRAMES];
+	struct fixture_frame fr[FIXTURE_FRAMES_MAX];
 	size_t size;
 	uint8_t *p = three_threads(&f, &size, 300, 0);
-	size_t nf = frames_of(p, size, fr);
+	size_t nf = fixture_frames(p, size, fr);
 
 	for (size_t k = 1; k < nf; k++) {
 		uint8_t *q = malloc(size);

@@ -17,6 +17,15 @@ forged_as() {
 	fi
 }
 
+# forged_replay NAME EDIT...: the real trace with EDITs made (lib/forge.c), replayed offline, at
+# $d/NAME (.out, .err, .status)
+forged_replay() {
+	local name=$1
+	shift
+	"$FORGE" "$d/trace.pb" "$d/$name.pb" "$@" >/dev/null
+	run "$d/$name" null "${replay[@]}" "$d/$name.pb"
+}
+
 # event_seq TRACE PATTERN: the seq of the first retrace-dump line matching PATTERN
 event_seq() { "$BIN/retrace-dump" "$1" | grep -m 1 -e "$2" | sed 's/^#\([0-9]*\).*/\1/'; }
 
@@ -50,27 +59,22 @@ if selected hostile_traces; then
 
 	# impossible results (defect 4)
 	read_seq=$(event_seq "$d/trace.pb" ' read([0-9]*, [0-9]*) = 300 ')
-	"$FORGE" "$d/trace.pb" "$d/write0.pb" event.write.result=0 >/dev/null
-	run "$d/write0" null "${replay[@]}" "$d/write0.pb"
+	forged_replay write0 event.write.result=0
 	forged_as "a write that took 0 of its bytes is damage (91), not lost output" "$d/write0" "exit 91" \
 		"no bytes taken of a non-empty write"
-	"$FORGE" "$d/trace.pb" "$d/readbig.pb" "event.$read_seq.result=100000" >/dev/null
-	run "$d/readbig" null "${replay[@]}" "$d/readbig.pb"
+	forged_replay readbig "event.$read_seq.result=100000"
 	forged_as "a read of more bytes than asked for is damage (91)" "$d/readbig" "exit 91" \
 		"more bytes than the program asked for"
-	"$FORGE" "$d/trace.pb" "$d/readshort.pb" "event.$read_seq.data_len=10" >/dev/null
-	run "$d/readshort" null "${replay[@]}" "$d/readshort.pb"
+	forged_replay readshort "event.$read_seq.data_len=10"
 	forged_as "a read whose count is not its data's length is damage (91)" "$d/readshort" "exit 91" \
 		"a byte count that is not the length of the bytes recorded"
 	rand_seq=$(event_seq "$d/trace.pb" ' getrandom(8, 0) = 8 ')
-	"$FORGE" "$d/trace.pb" "$d/randbig.pb" "event.$rand_seq.result=64" >/dev/null
-	run "$d/randbig" null "${replay[@]}" "$d/randbig.pb"
+	forged_replay randbig "event.$rand_seq.result=64"
 	forged_as "getrandom returning more than asked for is damage (91)" "$d/randbig" "exit 91" \
 		"more bytes than the program asked for"
 
 	# a call differing only where its summary does not look: the two report lines still differ
-	"$FORGE" "$d/trace.pb" "$d/arg2.pb" "event.$read_seq.arg2=7" >/dev/null
-	run "$d/arg2" null "${replay[@]}" "$d/arg2.pb"
+	forged_replay arg2 "event.$read_seq.arg2=7"
 	rec_line=$(sed -n 's/^retrace:   recorded: //p' "$d/arg2.err")
 	rep_line=$(sed -n 's/^retrace:   replayed: //p' "$d/arg2.err")
 	if [ "$(status_of "$d/arg2")" = "exit 90" ] && [ -n "$rec_line" ] && [ -n "$rep_line" ] &&
@@ -83,8 +87,7 @@ if selected hostile_traces; then
 
 	# the header's numbers (defect 2)
 	for fd in trace_fd=1 trace_fd=2 status_fd=0 trace_fd=5000; do
-		"$FORGE" "$d/trace.pb" "$d/$fd.pb" "header.$fd" >/dev/null
-		run "$d/$fd" null "${replay[@]}" "$d/$fd.pb"
+		forged_replay "$fd" "header.$fd"
 		field=${fd%%=*}
 		forged_as "header $fd is refused (91)" "$d/$fd" "exit 91" "the header's ${field/_/ } (${fd#*=})"
 		run "$d/$fd-raw" null env LD_PRELOAD="$LIB" RETRACE_MODE=replay RETRACE_TRACE="$d/$fd.pb" \
@@ -93,20 +96,17 @@ if selected hostile_traces; then
 	done
 
 	# what runs (defect 6)
-	"$FORGE" "$d/trace.pb" "$d/sh.pb" header.exe=/bin/sh header.argv0=sh >/dev/null
-	run "$d/sh" null "${replay[@]}" "$d/sh.pb"
+	forged_replay sh header.exe=/bin/sh header.argv0=sh
 	forged_as "a trace of /bin/sh does not run without --allow-program (92)" "$d/sh" "exit 92" \
 		"records a program that is not a Python interpreter: /bin/sh"
 	cp "$(readlink -f "$PYTHON")" "$d/bin/python3"
 	chmod 0777 "$d/bin/python3"
-	"$FORGE" "$d/trace.pb" "$d/writable.pb" "header.exe=$d/bin/python3" >/dev/null
-	run "$d/writable" null "${replay[@]}" "$d/writable.pb"
+	forged_replay writable "header.exe=$d/bin/python3"
 	forged_as "a 'python3' anyone may change is no interpreter of the user's (92)" "$d/writable" "exit 92" \
 		"records a program that is not a Python interpreter"
 	${CC:-cc} -shared -fPIC -DMARK="\"$d/evil/mark\"" -o "$d/evil/libretrace.so" "$HELPERS/evil.c"
-	"$FORGE" "$d/trace.pb" "$d/preload.pb" "header.env.LD_PRELOAD=$d/evil/libretrace.so" \
-		"header.env+=LD_AUDIT=$d/evil/libretrace.so" "header.env+=GCONV_PATH=$d/evil" >/dev/null
-	run "$d/preload" null "${replay[@]}" "$d/preload.pb"
+	forged_replay preload "header.env.LD_PRELOAD=$d/evil/libretrace.so" \
+		"header.env+=LD_AUDIT=$d/evil/libretrace.so" "header.env+=GCONV_PATH=$d/evil"
 	if [ ! -e "$d/evil/mark" ] && [ -s "$d/preload.out" ]; then
 		ok "hostile_traces: a trace's LD_PRELOAD, LD_AUDIT and GCONV_PATH are never loaded"
 	else
@@ -124,11 +124,9 @@ if selected hostile_traces; then
 	# escapes (defect 5): a forged path with terminal escapes in a divergence report, a forged
 	# executable in retrace-replay's refusal
 	probe_seq=$(event_seq "$d/trace.pb" 'stat.*/probe"')
-	"$FORGE" "$d/trace.pb" "$d/escape.pb" "event.$probe_seq.aux=$(printf '/x\033]0;owned\007\033[2J')" \
-		"event.$probe_seq.arg0=7" >/dev/null
-	run "$d/escape" null "${replay[@]}" "$d/escape.pb"
-	"$FORGE" "$d/trace.pb" "$d/escape-exe.pb" "header.exe=$(printf '/bin/\033[31mred')" >/dev/null
-	run "$d/escape-exe" null "${replay[@]}" "$d/escape-exe.pb"
+	forged_replay escape "event.$probe_seq.aux=$(printf '/x\033]0;owned\007\033[2J')" \
+		"event.$probe_seq.arg0=7"
+	forged_replay escape-exe "header.exe=$(printf '/bin/\033[31mred')"
 	if ! grep -q "$(printf '\033')" "$d/escape.err" "$d/escape-exe.err" &&
 		grep -qF '\x1b]0;owned\x07\x1b[2J' "$d/escape.err" && grep -qF '\x1b[31mred' "$d/escape-exe.err" &&
 		[ "$(status_of "$d/escape")" = "exit 90" ]; then
