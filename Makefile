@@ -46,6 +46,8 @@ DUMP_PARTS := $(wildcard tools/dump-*.c)
 TOOL_COMMON := $(filter-out $(addprefix tools/,$(addsuffix .c,$(TOOLS))) $(DUMP_PARTS),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(patsubst tools/%.c,$(B)/obj/tools/%.o,$(TOOL_COMMON))
 DUMP_OBJ := $(patsubst tools/%.c,$(B)/obj/tools/%.o,$(DUMP_PARTS))
+# The tools seal and unseal traces (tools/seal.c); libretrace itself needs neither library.
+TOOL_LIBS := -lprotobuf-c -lzstd -lsodium
 
 PY_INCLUDES := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
 HAVE_PYHEADERS := $(if $(wildcard $(PY_INCLUDES)/Python.h),yes,)
@@ -85,12 +87,12 @@ $(B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
 
 $(B)/bin/%: $(B)/obj/tools/%.o $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $< $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a -lprotobuf-c
+	$(Q)$(CC) -o $@ $< $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a $(TOOL_LIBS)
 
 # retrace-dump is in parts (tools/dump.h)
 $(B)/bin/retrace-dump: $(B)/obj/tools/retrace-dump.o $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $< $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a -lprotobuf-c
+	$(Q)$(CC) -o $@ $< $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a $(TOOL_LIBS)
 
 $(B)/lib/python/_retrace.so: $(wildcard pyhooks/*.c pyhooks/*.h) interpose/pyhooks.h
 	@mkdir -p $(dir $@)
@@ -142,11 +144,11 @@ $(ASAN_B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
 
 $(ASAN_B)/bin/retrace-dump: $(ASAN_B)/obj/tools/retrace-dump.o $(patsubst tools/%.c,$(ASAN_B)/obj/tools/%.o,$(DUMP_PARTS)) $(ASAN_COMMON_OBJ) $(ASAN_FORMAT_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)clang $(ASAN_FLAGS) -o $@ $^ -lprotobuf-c
+	$(Q)clang $(ASAN_FLAGS) -o $@ $^ $(TOOL_LIBS)
 
 $(ASAN_B)/bin/%: $(ASAN_B)/obj/tools/%.o $(ASAN_COMMON_OBJ) $(ASAN_FORMAT_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)clang $(ASAN_FLAGS) -o $@ $^ -lprotobuf-c
+	$(Q)clang $(ASAN_FLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # The tools find libretrace.so in ../lib beside their bin.
 $(ASAN_B)/lib:
