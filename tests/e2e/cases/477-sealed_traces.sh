@@ -112,7 +112,7 @@ if selected sealed_traces; then
 	run "$d/dump-boxed" null "$BIN/retrace-dump" --key "$d/ops.key" "$d/boxed.pb"
 	run "$d/tree-boxed" null "$BIN/retrace-dump" --key "$d/ops.key" --tree "$d/boxed.pb"
 	if [ "$(status_of "$d/dump-boxed")" = "exit 0" ] && grep -q "children_subprocess.py" "$d/dump-boxed.out" &&
-		grep -q "^$d/boxed.pb.3 " "$d/tree-boxed.out" && ! grep -q "$d/tmp" "$d/tree-boxed.out"; then
+		grep -q "^ *$d/boxed.pb.3 " "$d/tree-boxed.out" && ! grep -q "$d/tmp" "$d/tree-boxed.out"; then
 		ok "sealed_traces: retrace-dump reads it with --key; --tree names the user's files"
 	else
 		not_ok "sealed_traces: retrace-dump reads it with --key; --tree names the user's files" \
