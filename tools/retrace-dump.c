@@ -645,6 +645,20 @@ static void print_header_text(const Retrace__Header *h)
 		tool_print_escaped(stdout, h->env[i].data, h->env[i].len);
 		putchar('\n');
 	}
+	/* names and lengths only: the trace never held the values (interpose/redact.c) */
+	if (h->n_redacted) {
+		printf("%-13s", "redacted:");
+		for (size_t i = 0; i < h->n_redacted; i++) {
+			fputs(i ? ", " : "", stdout);
+			tool_print_escaped(stdout, h->redacted[i]->name.data, h->redacted[i]->name.len);
+			printf(" (%" PRIu32 " bytes%s)", h->redacted[i]->length,
+			       h->redacted[i]->length < TRACE_REDACT_MIN ? ", too short to look for in the data"
+									: "");
+		}
+		putchar('\n');
+	} else {
+		printf("%-13snothing\n", "redacted:");
+	}
 }
 
 static void print_end_text(const struct trace_reader *r, uint64_t nevents)
@@ -711,6 +725,14 @@ static void print_header_json(const Retrace__Header *h)
 	json_string(h->ld_preload.data, h->ld_preload.len);
 	json_key("env");
 	json_bytes_array(h->env, h->n_env);
+	json_key("redacted");
+	putchar('[');
+	for (size_t i = 0; i < h->n_redacted; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+		json_string(h->redacted[i]->name.data, h->redacted[i]->name.len);
+		printf(",\"length\":%" PRIu32 "}", h->redacted[i]->length);
+	}
+	putchar(']');
 	fputs("}\n", stdout);
 }
 
