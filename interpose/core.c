@@ -456,6 +456,7 @@ void rt_finish(int status)
 		/* a report another thread is writing ends the process with its own status */
 		rt_report_begin();
 		__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
+		rt_redacted_summary();
 		rt_keep_going_summary();
 	}
 	rt_self.inside--;

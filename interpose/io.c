@@ -457,6 +457,8 @@ void rt_write_fully(int fd, const uint8_t *p, size_t n)
 
 void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n)
 {
+	if (rt_redacted_bytes_taken(ev))
+		return;
 	char what[400], shown[120];
 	size_t k = 0;
 	for (size_t i = 0; i < n && k + 5 < sizeof shown; i++) {

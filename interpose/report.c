@@ -110,6 +110,42 @@ static char rt_env_differs[200];  /* replay: which variable differs from the rec
 static char rt_cwd_differs;       /* replay: the cwd at start is not the recorded one */
 int rt_bytes_diverged;            /* replay: the divergence being reported is other bytes */
 
+static int rt_redacted_names(char *buf, size_t n);
+
+/* Replay of a trace that redacted secrets.  The replayed program has placeholders where the
+ * recording had the values, so bytes it computes from one (its base64 in a Basic auth header, an
+ * HMAC, the TLS records that carry it) differ from the recorded ones, with the same length.  What
+ * the program sends or writes does not steer what it is given back (every answer is the
+ * recording's), so such a write or send is taken as it is, with the recorded result, rather than
+ * stopping the replay: with redaction on by default, every HTTPS request carrying a token would
+ * stop otherwise.  The length, the call and its arguments are still checked, and the count is
+ * said at the end.  --keep-going reports each of them as a divergence, as it does any. */
+static uint64_t rt_redacted_bytes, rt_redacted_first;
+
+int rt_redacted_bytes_taken(const struct trace_event *ev)
+{
+	const Retrace__Header *h = rt_reader.header;
+	if (rt_keep_going || !h || h->n_redacted == 0)
+		return 0;
+	if (__atomic_fetch_add(&rt_redacted_bytes, 1, __ATOMIC_SEQ_CST) == 0)
+		rt_redacted_first = ev->seq;
+	return 1;
+}
+
+void rt_redacted_summary(void)
+{
+	uint64_t n = __atomic_load_n(&rt_redacted_bytes, __ATOMIC_SEQ_CST);
+	if (!n)
+		return;
+	char names[400];
+	rt_redacted_names(names, sizeof names);
+	rt_msg("%llu write%s or send%s had other bytes than recorded, of the recorded length (first "
+	       "at event #%llu), as bytes computed from a redacted secret do: the trace redacted %s; "
+	       "replay went on with the recorded results (--keep-going reports each)",
+	       (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "" : "s",
+	       (unsigned long long)rt_redacted_first, names);
+}
+
 /* The variables the trace redacted, as "API_TOKEN (40 bytes), ..." into buf; 0 when none. */
 static int rt_redacted_names(char *buf, size_t n)
 {

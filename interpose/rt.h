@@ -293,6 +293,10 @@ void rt_report_divergence(const struct trace_event *expected, const char *actual
 int rt_keep_going_past(const struct trace_event *expected, const char *actual, const char *why);
 /* At the end of a replay with --keep-going: the count, and the verdict 'D' if any. */
 void rt_keep_going_summary(void);
+/* Replay: a write or send of the recorded length whose bytes differ, in a trace that redacted
+ * secrets, is taken (1) rather than a divergence; the count is said by rt_redacted_summary. */
+int rt_redacted_bytes_taken(const struct trace_event *ev);
+void rt_redacted_summary(void);
 /* The program called something after its thread's last event: the end of the recording (93),
  * or a divergence after the recorded exit. */
 __attribute__((noreturn)) void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1, int64_t a2);
