@@ -6,6 +6,7 @@
 #   make check-asan    the unit tests again under AddressSanitizer and UBSan, and build/asan/bin/
 #                      (the tools built with them) over mutated recordings
 #   make check-mutate  mutated recordings through every tool (tests/mutate/run)
+#   make check-e2e-encrypted  the end-to-end tests with every recording encrypted to a key
 #   make fuzz          afl-fuzz on the reader and retrace-dump for FUZZ_SECONDS (default 60);
 #                      installs afl++ if missing (tests/fuzz/run)
 #   make demo          record an example program, replay it offline, show the outputs match
@@ -167,7 +168,12 @@ check-mutate: all
 check-e2e: all
 	$(Q)PYTHON=$(PYTHON) tests/e2e/run
 
-check: deps-check all check-unit check-mutate check-asan check-e2e
+# The end-to-end tests again with every recording encrypted to a key (and so sealed): each tool
+# reads through the secret key.
+check-e2e-encrypted: all
+	$(Q)E2E_ENCRYPT=1 PYTHON=$(PYTHON) tests/e2e/run
+
+check: deps-check all check-unit check-mutate check-asan check-e2e check-e2e-encrypted
 
 demo: deps-check all
 	$(Q)PYTHON=$(PYTHON) examples/demo.sh
@@ -219,6 +225,6 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all check check-unit check-asan check-mutate check-e2e asan-tools fuzz fuzz-deps demo bench \
+.PHONY: all check check-unit check-asan check-mutate check-e2e check-e2e-encrypted asan-tools fuzz fuzz-deps demo bench \
 	deps deps-check install clean
 .SECONDARY:

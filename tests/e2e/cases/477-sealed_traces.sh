@@ -41,7 +41,7 @@ if selected sealed_traces; then
 		opts=()
 		[ $kind = plain ] && opts=(--no-compress)
 		[ $kind = boxed ] && opts=(--public-key "$d/ops.pub")
-		(cd "$d/cwd" && run "$d/rec-$kind" null env E2E_MARK=recorded "$BIN/retrace-record" \
+		(cd "$d/cwd" && run "$d/rec-$kind" null env -u RETRACE_PUBLIC_KEY E2E_MARK=recorded "$BIN/retrace-record" \
 			${opts[@]+"${opts[@]}"} -o "$d/$kind.pb" -- "$PYTHON" "$prog")
 	done
 	plain_magic=$(head -c 8 "$d/plain.pb")
