@@ -13,6 +13,7 @@
 #   make bench         ratios to native for record and replay
 #   make deps          install the Debian packages the build and tests need (as root)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb           build/deb/retrace_VERSION_amd64.deb with dpkg-buildpackage, checked by lintian
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -213,18 +214,22 @@ deps-check:
 # ---- install --------------------------------------------------------------------------------
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/retrace/python
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/retrace/python
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 0755 $(B)/lib/libretrace.so $(DESTDIR)$(PREFIX)/lib/libretrace.so
+	install -m 0644 $(B)/lib/libretrace.so $(DESTDIR)$(PREFIX)/lib/retrace/libretrace.so
 	install -m 0755 $(addprefix $(B)/bin/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
-	$(if $(PYHOOKS),install -m 0755 $(PYHOOKS) $(DESTDIR)$(PREFIX)/lib/retrace/python/)
+	$(if $(PYHOOKS),install -m 0644 $(PYHOOKS) $(DESTDIR)$(PREFIX)/lib/retrace/python/)
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+
+# The Debian package, built from a copy of the tree (scripts/make-deb).
+deb: deps-check
+	$(Q)scripts/make-deb $(B)/deb
 
 clean:
 	rm -rf $(B)
 
 .PHONY: all check check-unit check-asan check-mutate check-e2e check-e2e-encrypted asan-tools fuzz fuzz-deps demo bench \
-	deps deps-check install clean
+	deps deps-check install deb clean
 .SECONDARY:

@@ -78,12 +78,16 @@ int tool_find_libretrace(char *out, size_t size)
 	char *slash = strrchr(self, '/');
 	if (slash != NULL)
 		*slash = '\0';
+	/* build/bin/../lib/libretrace.so in the build tree; PREFIX/lib/retrace/libretrace.so when
+	 * installed (a private directory: it is no library for the linker to find) */
 	snprintf(guess, sizeof guess, "%s/../lib/libretrace.so", self);
 	if (realpath(guess, resolved) == NULL) {
-		tool_msg("cannot find libretrace.so at %s: %s; it belongs in the lib directory "
-			 "beside this program's bin (run make, or reinstall retrace)", guess,
-			 strerror(errno));
-		return -1;
+		snprintf(guess, sizeof guess, "%s/../lib/retrace/libretrace.so", self);
+		if (realpath(guess, resolved) == NULL) {
+			tool_msg("cannot find libretrace.so at %s/../lib/ or %s/../lib/retrace/: %s; run "
+				 "make, or reinstall retrace", self, self, strerror(errno));
+			return -1;
+		}
 	}
 	if (strlen(resolved) >= size) {
 		tool_msg("path of libretrace.so is too long: %s", resolved);

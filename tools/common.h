@@ -30,8 +30,9 @@ _Noreturn void tool_bad_option(int what, const char *arg);
 /* "NAME 0.1.0" on stdout, for --version. */
 void tool_print_version(void);
 
-/* The absolute path of libretrace.so for this installation: <dir of our binary>/../lib/, which
- * is right both for build/bin and for PREFIX/bin.  Returns 0, or -1 with a message printed. */
+/* The absolute path of libretrace.so for this installation: <dir of our binary>/../lib/ (the
+ * build tree) or ../lib/retrace/ (PREFIX/bin, make install).  Returns 0, or -1 with a message
+ * printed. */
 int tool_find_libretrace(char *out, size_t size);
 
 /* The exit status for a trace the reader refused. */
