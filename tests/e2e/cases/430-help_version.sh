@@ -1,4 +1,4 @@
-# help_version: retrace-record, retrace-replay and retrace-dump each answer --help and --version
+# help_version: retrace-record, retrace-replay, retrace-dump and retrace-entrypoint each answer --help and --version
 # on stdout, with status 0.
 # shellcheck shell=bash
 
@@ -6,7 +6,7 @@ if selected help_version; then
 	d=$T/help_version
 	mkdir -p "$d"
 	bad=()
-	for tool in retrace-record retrace-replay retrace-dump; do
+	for tool in retrace-record retrace-replay retrace-dump retrace-entrypoint; do
 		for opt in --help --version; do
 			run "$d/$tool$opt" null "$BIN/$tool" "$opt"
 			if [ "$(status_of "$d/$tool$opt")" != "exit 0" ] || [ ! -s "$d/$tool$opt.out" ]; then
