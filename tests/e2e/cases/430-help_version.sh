@@ -1,5 +1,5 @@
-# help_version: retrace-record, retrace-replay, retrace-dump and retrace-entrypoint each answer --help and --version
-# on stdout, with status 0.
+# help_version: retrace-record, retrace-replay, retrace-dump and retrace-entrypoint each answer
+# --help and --version on stdout, with status 0.
 # shellcheck shell=bash
 
 if selected help_version; then
