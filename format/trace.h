@@ -269,6 +269,28 @@ const char *trace_header_limits(const Retrace__Header *h, char *buf, size_t n);
 int trace_env_is_loader(const uint8_t *entry, size_t len);
 int trace_env_restorable(const uint8_t *entry, size_t len);
 
+/* Redacted secrets (format/redact.c).  RETRACE_REDACT is a comma-separated list of fnmatch(3)
+ * patterns on variable names, matched without regard to case; unset or empty: the defaults;
+ * the word `default` in the list stands for them, `none` matches nothing.
+ * trace_redact_matches: an environment entry (NAME=value) whose name matches (never RETRACE_*
+ * nor a loader variable, trace_env_is_loader).  A secret's value is replaced by as many
+ * TRACE_REDACT_FILL bytes: 'x' is printable, unreserved in a URL, a token character in an HTTP
+ * header and in base64's alphabet, so the placeholder goes wherever the value went, and is
+ * plainly a placeholder in a dump.  Values shorter than TRACE_REDACT_MIN bytes are replaced in
+ * the header only: looked for in data, they would mostly find bytes that merely look like them.
+ * trace_redact_occurs: one of the secrets is in buf; trace_redact_scrub: every occurrence of
+ * each replaced, in place; how many. */
+#define TRACE_REDACT_DEFAULTS "*TOKEN*,*SECRET*,*PASSWORD*,*_KEY"
+#define TRACE_REDACT_FILL 'x'
+#define TRACE_REDACT_MIN 8u
+struct trace_secret {
+	const uint8_t *value;
+	size_t len;
+};
+int trace_redact_matches(const char *patterns, const uint8_t *entry, size_t len);
+int trace_redact_occurs(const struct trace_secret *s, size_t n, const uint8_t *buf, size_t len);
+size_t trace_redact_scrub(const struct trace_secret *s, size_t n, uint8_t *buf, size_t len);
+
 /* RETRACE_COMMAND's value (format/command.c): the arguments in hex, comma-separated.
  * trace_command_size: the bytes encode writes, NUL included; trace_command_count: how many
  * arguments a value holds; trace_command_decode: them into args (room for count) pointing into

@@ -59,6 +59,7 @@ static char **rt_argv;
 static char rt_execfn[4096];      /* the path the program was first executed by */
 static char *rt_unrecorded_env;   /* record: "RETRACE_UNRECORDED=…" as the environment had it */
 static char *rt_recorded_env;     /* record: "RETRACE_RECORDED=…" */
+static char *rt_redact_env;       /* record: "RETRACE_REDACT=…", for programs it starts */
 static char *rt_command_env;      /* record: "RETRACE_COMMAND=…", the command the user gave this
 				     exec chain (hex arguments, comma-separated), for the header
 				     and for a program this one executes */
@@ -124,6 +125,8 @@ static void rt_record_python(struct rt_thread *t, struct trace_event *ev)
 {
 	ev->tid = t->tid;
 	ev->seq = rt_next_seq();
+	if (RT_UNLIKELY(__atomic_load_n(&rt_redacting, __ATOMIC_RELAXED)))
+		rt_redact_event(ev);
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
 		rt_record_failed(ev->seq);
 }
@@ -200,6 +203,8 @@ void rt_record_begin(struct trace_event *ev)
 void rt_record_append(struct trace_event *ev)
 {
 	struct rt_thread *t = &rt_self;
+	if (RT_UNLIKELY(__atomic_load_n(&rt_redacting, __ATOMIC_RELAXED)))
+		rt_redact_event(ev);
 	if (RT_UNLIKELY(trace_writer_append(&rt_writer, &t->chunk, RT_CHUNK_SIZE, ev) < 0))
 		rt_record_failed(ev->seq);
 	rt_signals_poll();
@@ -899,6 +904,9 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	/* the whole NAME=value entries, which the scrub leaves in place, for a program we exec */
 	rt_unrecorded_env = unrecorded ? (char *)unrecorded - sizeof "RETRACE_UNRECORDED" : NULL;
 	rt_recorded_env = recorded ? (char *)recorded - sizeof "RETRACE_RECORDED" : NULL;
+	/* which variables are secrets (redact.c): read here, before the scrub hides it */
+	const char *redact = getenv("RETRACE_REDACT");
+	rt_redact_env = redact ? (char *)redact - sizeof "RETRACE_REDACT" : NULL;
 	const char *command = getenv("RETRACE_COMMAND");
 	rt_command_env = command ? (char *)command - sizeof "RETRACE_COMMAND" : NULL;
 	if (!execfn)
@@ -927,6 +935,7 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 	 * can tell (nothing between here and there allocates from it); record first, so that the
 	 * header can say whether events carry Python locations, replay after reading that. */
 	if (rt_mode == RT_MODE_RECORD) {
+		rt_redact_init(redact);
 		rt_paths_init_record(unrecorded, recorded);
 		rt_pyhooks_load(rt_pyhooks_off);
 		rt_pystacks_enable(rt_pystacks_on);
@@ -1031,6 +1040,8 @@ static void rt_env_entries(const char **add, char *trace, char *exec_of, char *p
 		add[k++] = rt_unrecorded_env;
 	if (rt_recorded_env)
 		add[k++] = rt_recorded_env;
+	if (rt_redact_env)
+		add[k++] = rt_redact_env;
 	if (!preload[0])
 		snprintf(preload, sizeof preload, "LD_PRELOAD=%s", rt_libpath);
 	if (rt_libpath[0])

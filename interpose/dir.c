@@ -86,7 +86,7 @@ static void opendir_record(const struct rt_path *p, DIR *d, int e)
 {
 	int fd = d ? dirfd(d) : -1;
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(p->s, p->len, h);
+	rt_hash(p->s, p->len, h);
 	struct trace_event ev = {
 		.call = RETRACE__CALL__CALL_OPENDIR, .arg0 = -1, .result = fd, .err = d ? 0 : e,
 		.value = d ? dir_blksize(fd) : 0, .hash = h, .hash_len = TRACE_HASH_SIZE,

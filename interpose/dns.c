@@ -104,13 +104,13 @@ struct dns_key {
 
 static void key_u8(struct dns_key *k, uint8_t v)
 {
-	trace_hash_update(&k->hs, &v, 1);
+	rt_hash_update(&k->hs, &v, 1);
 }
 
 static void key_u32(struct dns_key *k, uint32_t v)
 {
 	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-	trace_hash_update(&k->hs, b, 4);
+	rt_hash_update(&k->hs, b, 4);
 }
 
 static void key_str(struct dns_key *k, const char *s)
@@ -119,7 +119,7 @@ static void key_str(struct dns_key *k, const char *s)
 	if (s) {
 		size_t n = strlen(s);
 		key_u32(k, (uint32_t)n);
-		trace_hash_update(&k->hs, s, n);
+		rt_hash_update(&k->hs, s, n);
 	}
 }
 
@@ -191,19 +191,19 @@ static void key_getnameinfo(struct dns_key *k, const struct sockaddr *sa, sockle
 	char port[16] = "";
 	/* only what names the address: sin_zero and other padding may hold anything */
 	if (family == AF_INET && salen >= sizeof *in4) {
-		trace_hash_update(&k->hs, &in4->sin_port, sizeof in4->sin_port);
-		trace_hash_update(&k->hs, &in4->sin_addr, sizeof in4->sin_addr);
+		rt_hash_update(&k->hs, &in4->sin_port, sizeof in4->sin_port);
+		rt_hash_update(&k->hs, &in4->sin_addr, sizeof in4->sin_addr);
 		key_address_text(k, AF_INET, &in4->sin_addr, sizeof in4->sin_addr);
 		snprintf(port, sizeof port, "%u", ntohs(in4->sin_port));
 	} else if (family == AF_INET6 && salen >= sizeof *in6) {
-		trace_hash_update(&k->hs, &in6->sin6_port, sizeof in6->sin6_port);
-		trace_hash_update(&k->hs, &in6->sin6_flowinfo, sizeof in6->sin6_flowinfo);
-		trace_hash_update(&k->hs, &in6->sin6_addr, sizeof in6->sin6_addr);
-		trace_hash_update(&k->hs, &in6->sin6_scope_id, sizeof in6->sin6_scope_id);
+		rt_hash_update(&k->hs, &in6->sin6_port, sizeof in6->sin6_port);
+		rt_hash_update(&k->hs, &in6->sin6_flowinfo, sizeof in6->sin6_flowinfo);
+		rt_hash_update(&k->hs, &in6->sin6_addr, sizeof in6->sin6_addr);
+		rt_hash_update(&k->hs, &in6->sin6_scope_id, sizeof in6->sin6_scope_id);
 		key_address_text(k, AF_INET6, &in6->sin6_addr, sizeof in6->sin6_addr);
 		snprintf(port, sizeof port, "%u", ntohs(in6->sin6_port));
 	} else {
-		trace_hash_update(&k->hs, sa, salen);
+		rt_hash_update(&k->hs, sa, salen);
 		key_address_text(k, family, NULL, 0);
 	}
 	key_u8(k, host != NULL);
@@ -225,7 +225,7 @@ static void key_hostaddr(struct dns_key *k, int which, const void *addr, socklen
 {
 	key_begin(k, RETRACE__CALL__CALL_GETHOSTBYADDR, type, (int64_t)buflen, which);
 	key_u32(k, len);
-	trace_hash_update(&k->hs, addr, len);
+	rt_hash_update(&k->hs, addr, len);
 	trace_hash_final(&k->hs, k->hash);
 	key_address_text(k, type, addr, len);
 }

@@ -39,15 +39,15 @@ static void change_hash(const struct change *c, uint8_t h[TRACE_HASH_SIZE])
 {
 	struct trace_hash_state s;
 	trace_hash_init(&s);
-	trace_hash_update(&s, c->p->s, c->p->len);
+	rt_hash_update(&s, c->p->s, c->p->len);
 	if (c->p2) {
-		trace_hash_update(&s, "", 1);
-		trace_hash_update(&s, c->p2->s, c->p2->len);
+		rt_hash_update(&s, "", 1);
+		rt_hash_update(&s, c->p2->s, c->p2->len);
 	}
 	if (c->extra_len)
-		trace_hash_update(&s, c->extra, c->extra_len);
+		rt_hash_update(&s, c->extra, c->extra_len);
 	if (c->extra2_len)
-		trace_hash_update(&s, c->extra2, c->extra2_len);
+		rt_hash_update(&s, c->extra2, c->extra2_len);
 	trace_hash_final(&s, h);
 }
 

@@ -62,7 +62,7 @@ RT_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 	if (!rt_active(RT_FILE) || !fd_recorded(fd))
 		return REAL_SYM(real_pwrite, "pwrite")(fd, buf, n, off);
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(buf, n, h);
+	rt_hash(buf, n, h);
 	if (rt_replaying())
 		return pwrite_replay(fd, buf, n, off, h);
 	ssize_t r = REAL_SYM(real_pwrite, "pwrite")(fd, buf, n, off);
@@ -75,7 +75,7 @@ RT_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 	if (!rt_active(RT_FILE) || !fd_recorded(fd))
 		return REAL_SYM(real_pwrite64, "pwrite64")(fd, buf, n, off);
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(buf, n, h);
+	rt_hash(buf, n, h);
 	if (rt_replaying())
 		return pwrite_replay(fd, buf, n, off, h);
 	ssize_t r = REAL_SYM(real_pwrite64, "pwrite64")(fd, buf, n, off);
@@ -94,7 +94,7 @@ static int fd_change_replay(int which, int fd, int64_t arg, const void *extra, s
 	const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_FSYNC, fd, which, arg);
 	if (n) {
 		uint8_t h[TRACE_HASH_SIZE];
-		trace_hash(extra, n, h);
+		rt_hash(extra, n, h);
 		if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0)
 			rt_diverge(ev, "the program changed the file with other arguments than when "
 				       "recorded");
@@ -109,7 +109,7 @@ static void fd_change_record(int which, int fd, int64_t arg, const void *extra, 
 {
 	uint8_t h[TRACE_HASH_SIZE];
 	if (n)
-		trace_hash(extra, n, h);
+		rt_hash(extra, n, h);
 	struct trace_event ev = {
 		.call = RETRACE__CALL__CALL_FSYNC, .arg0 = fd, .arg1 = which, .arg2 = arg,
 		.result = r, .err = r < 0 ? e : 0, .hash = n ? h : NULL,

@@ -252,7 +252,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	h->env = rt_alloc(sizeof *h->env * (nenv + 1));
 	h->n_env = h->env ? nenv : 0;
 	for (size_t i = 0; i < h->n_env; i++)
-		h->env[i] = bytes_of(environ[i]);
+		h->env[i] = rt_redact_env_entry(environ[i]); /* a secret as NAME=xxxx (redact.c) */
 	if (!getcwd(cwd, sizeof cwd))
 		cwd[0] = 0;
 	h->cwd = bytes_of(cwd);
@@ -289,6 +289,7 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	h->ld_preload = bytes_of(pre ? pre : "");
 	h->exec_path = bytes_of(rt_exec_path());
 	header_command(h);
+	rt_redact_header(h);
 	return 0;
 }
 

@@ -470,7 +470,9 @@ void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n
 	int sent = ev->call == RETRACE__CALL__CALL_SEND || ev->call == RETRACE__CALL__CALL_SENDMSG;
 	snprintf(what, sizeof what, "the program %s other bytes than when recorded: now \"%s\"%s",
 		 sent ? "sent" : "wrote", shown, k + 5 >= sizeof shown ? "..." : "");
+	rt_bytes_diverged = 1; /* for the likely cause: a value computed from a redacted secret */
 	rt_diverge_soft(ev, what);
+	rt_bytes_diverged = 0;
 }
 
 static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n,
@@ -545,7 +547,7 @@ RT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	if (!rt_active(RT_FD) || !fd_recorded(fd))
 		return REAL(write)(fd, buf, n);
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(buf, n, h);
+	rt_hash(buf, n, h);
 	if (rt_replaying())
 		return write_replay(RETRACE__CALL__CALL_WRITE, fd, buf, n, h);
 	int locked = inherited_write_begin(fd);
@@ -567,7 +569,7 @@ RT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 		return REAL(writev)(fd, iov, iovcnt);
 	rt_iov_gather(flat, iov, iovcnt);
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(flat, total, h);
+	rt_hash(flat, total, h);
 	if (rt_replaying())
 		return write_replay(RETRACE__CALL__CALL_WRITEV, fd, flat, total, h);
 	int locked = inherited_write_begin(fd);

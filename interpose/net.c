@@ -425,7 +425,7 @@ static ssize_t send_replay(uint32_t call, int fd, const uint8_t *flat, size_t n,
 {
 	const struct trace_event *ev = rt_replay_next(call, fd, (int64_t)n, flags);
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(flat, n, h);
+	rt_hash(flat, n, h);
 	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0)
 		rt_diverge_bytes(ev, flat, n);
 	rt_check_taken(ev, n);
@@ -439,7 +439,7 @@ static void send_record(uint32_t call, int fd, const uint8_t *flat, size_t n, in
 			ssize_t r, int e)
 {
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(flat, n, h);
+	rt_hash(flat, n, h);
 	int keep = rt_write_bytes_enabled();
 	struct trace_event ev = {
 		.call = call, .arg0 = fd, .arg1 = (int64_t)n, .arg2 = flags, .result = r,

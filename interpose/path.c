@@ -352,7 +352,7 @@ void rt_path_record(uint32_t call, int64_t a0, int64_t a1, int64_t a2, const str
 		    int64_t result, int err, const void *data, size_t data_len)
 {
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(p->s, p->len, h);
+	rt_hash(p->s, p->len, h);
 	struct trace_event ev = {
 		.call = call, .arg0 = a0, .arg1 = a1, .arg2 = a2, .result = result,
 		.err = result < 0 ? err : 0, .hash = h, .hash_len = TRACE_HASH_SIZE,
@@ -373,7 +373,7 @@ const struct trace_event *rt_path_replay(uint32_t call, int64_t a0, int64_t a1, 
 	rt_self.asked = &asked;
 	const struct trace_event *ev = rt_replay_next(call, a0, a1, a2);
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(p->s, p->len, h);
+	rt_hash(p->s, p->len, h);
 	if (ev->hash_len != TRACE_HASH_SIZE || memcmp(ev->hash, h, TRACE_HASH_SIZE) != 0)
 		rt_diverge(ev, "the program used another path than when recorded");
 	rt_self.asked = NULL;

@@ -108,6 +108,25 @@ __attribute__((noreturn)) void rt_replay_ended(uint32_t call, int64_t a0, int64_
 static char rt_argv_differs[600]; /* replay: the first argument that differs, if one */
 static char rt_env_differs[200];  /* replay: which variable differs from the recording, if one */
 static char rt_cwd_differs;       /* replay: the cwd at start is not the recorded one */
+int rt_bytes_diverged;            /* replay: the divergence being reported is other bytes */
+
+/* The variables the trace redacted, as "API_TOKEN (40 bytes), ..." into buf; 0 when none. */
+static int rt_redacted_names(char *buf, size_t n)
+{
+	const Retrace__Header *h = rt_reader.header;
+	size_t k = 0;
+	buf[0] = 0;
+	for (size_t i = 0; h && i < h->n_redacted && k + 80 < n; i++) {
+		const Retrace__Redacted *r = h->redacted[i];
+		char name[64];
+		trace_text_escape(name, sizeof name, r->name.data, r->name.len);
+		k += (size_t)snprintf(buf + k, n - k, "%s%s (%u bytes)", i ? ", " : "", name,
+				      (unsigned)r->length);
+		if (i + 1 < h->n_redacted && k + 80 >= n)
+			snprintf(buf + k, n - k, ", ...");
+	}
+	return h && h->n_redacted > 0;
+}
 
 /* Replay's start: a command line that differs from the recorded one.  It is not refused (only
  * retrace-replay refuses another program): the program runs with it, replay stops where it
@@ -310,6 +329,20 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			 "%s, or record again", file);
 		return;
 	}
+	/* A send or write of the recorded length with other bytes, where the trace redacted
+	 * secrets: the recording replaced each value where it appeared as itself, and the program
+	 * has the placeholder now; a value computed from it (base64 in Basic auth, an HMAC, the
+	 * TLS records that carry it) cannot be replaced so, and differs on replay. */
+	char redacted[400];
+	if (rt_bytes_diverged && rt_redacted_names(redacted, sizeof redacted)) {
+		snprintf(cause, cn, "a redacted secret: the trace redacted %s, and the program has a "
+			 "placeholder of the same length now; bytes computed from a redacted value (its "
+			 "base64, an HMAC, TLS records that carry it) differ on replay", redacted);
+		snprintf(hint, hn, "record with --no-redact (RETRACE_REDACT=none), or with patterns "
+			 "that leave this variable out, to replay a program that sends such a value; "
+			 "--keep-going replays past such sends");
+		return;
+	}
 	if (rt_argv_differs[0]) {
 		snprintf(cause, cn, "command line differs: %s", rt_argv_differs);
 		snprintf(hint, hn, "replay with the recorded command (retrace-replay TRACE with no "
@@ -402,6 +435,15 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 		}
 	if (threads > 1 || rt_reader.ntids > 1) {
 		rt_cause_threads(cause, cn, hint, hn, threads);
+		return;
+	}
+	if (rt_redacted_names(redacted, sizeof redacted)) {
+		snprintf(cause, cn, "the program took another path than when recorded; the trace "
+			 "redacted %s: a value computed from a redacted variable may differ on replay",
+			 redacted);
+		snprintf(hint, hn, "compare the recorded and current Python locations above; if the "
+			 "program decides by a secret's value, record with --no-redact "
+			 "(RETRACE_REDACT=none) or patterns that leave it out");
 		return;
 	}
 	snprintf(cause, cn, "the program took another path than when recorded");

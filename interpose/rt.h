@@ -542,6 +542,43 @@ size_t rt_iov_gather(uint8_t *dst, const struct iovec *iov, int n);
  * result (core.c, rt_keep_going_past). */
 void rt_diverge_bytes(const struct trace_event *ev, const uint8_t *buf, size_t n);
 
+/* ---- redacted secrets (redact.c) ---------------------------------------------------------- */
+
+/* Record: the number of secret values searched for in bytes; 0 (the common case) costs every
+ * field and hash one branch. */
+extern unsigned rt_redacting;
+/* Record start: RETRACE_REDACT's value (NULL: unset, the defaults). */
+void rt_redact_init(const char *patterns);
+/* Record, the header: an environment entry as the trace keeps it (NAME=xxxx in the arena when
+ * NAME is a secret, whose value is then searched for); argv and command with the values
+ * replaced, and the list of redacted variables. */
+ProtobufCBinaryData rt_redact_env_entry(const char *entry);
+void rt_redact_header(Retrace__Header *h);
+/* Record: the event's data, aux and control as the trace may hold them (core.c, before every
+ * append). */
+void rt_redact_event(struct trace_event *ev);
+void rt_redact_hash(const void *p, size_t n, uint8_t h[TRACE_HASH_SIZE]);
+void rt_redact_hash_update(struct trace_hash_state *s, const void *p, size_t n);
+/* The hash of bytes the program gave (a write, a send, a path): over the bytes with the secrets
+ * replaced.  Every such hash in the wrappers is taken by these. */
+static inline void rt_hash(const void *p, size_t n, uint8_t h[TRACE_HASH_SIZE])
+{
+	if (RT_UNLIKELY(__atomic_load_n(&rt_redacting, __ATOMIC_RELAXED)))
+		rt_redact_hash(p, n, h);
+	else
+		trace_hash(p, n, h);
+}
+static inline void rt_hash_update(struct trace_hash_state *s, const void *p, size_t n)
+{
+	if (RT_UNLIKELY(__atomic_load_n(&rt_redacting, __ATOMIC_RELAXED)))
+		rt_redact_hash_update(s, p, n);
+	else
+		trace_hash_update(s, p, n);
+}
+/* Replay (report.c): a write or send whose bytes differ was just reported on; the likely cause
+ * may be a redacted secret. */
+extern int rt_bytes_diverged;
+
 /* ---- memory (arena.c) --------------------------------------------------------------------- */
 
 void *rt_alloc(size_t n);

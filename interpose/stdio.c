@@ -117,7 +117,7 @@ static void note_if_changed(const char *path, const struct trace_event *ev)
 	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == rec[1])
 		return;
 	uint8_t h[TRACE_HASH_SIZE];
-	trace_hash(path, strlen(path), h);
+	rt_hash(path, strlen(path), h);
 	for (unsigned i = 0; i < n_told && i < 16; i++)
 		if (memcmp(told[i], h, sizeof h) == 0)
 			return;

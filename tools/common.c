@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "seal.h"
 
 void tool_msg(const char *fmt, ...)
 {
@@ -176,4 +177,27 @@ void tool_print_hex(FILE *f, const uint8_t *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		fprintf(f, "%02x", s[i]);
+}
+
+/* The unsealed copy a tool reads (seal_open_plain), removed at exit. */
+static char *unsealed_plain, *unsealed_dir;
+
+void tool_remove_unsealed(void)
+{
+	seal_cleanup(unsealed_plain, unsealed_dir);
+	unsealed_plain = unsealed_dir = NULL;
+}
+
+const char *tool_plain_trace(const char *path, const char *secret_key)
+{
+	char why[2 * PATH_MAX + 300];
+	int rc = seal_open_plain(path, secret_key, &unsealed_plain, &unsealed_dir, why, sizeof why);
+	if (rc != 0) {
+		tool_msg("%s", why);
+		exit(rc);
+	}
+	if (!unsealed_dir)
+		return path;
+	atexit(tool_remove_unsealed);
+	return unsealed_plain;
 }

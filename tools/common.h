@@ -52,4 +52,12 @@ void tool_print_hex(FILE *f, const uint8_t *s, size_t len);
  * forms, surrogates and code points past U+10FFFF are not valid). */
 size_t tool_utf8_sequence_len(const uint8_t *s, size_t avail);
 
+/* The trace at path as a plain file to read: path itself (the same pointer), or, when it is sealed (tools/seal.h),
+ * a copy unsealed with it and its children into a private temporary directory, removed at exit
+ * (or by tool_remove_unsealed, before a tool dies of a signal).  secret_key: --key's file, or NULL
+ * for $RETRACE_SECRET_KEY.  On failure prints why and exits with the status seal_open_plain
+ * gives (91 for a trace that cannot be unsealed, encrypted ones without their key included). */
+const char *tool_plain_trace(const char *path, const char *secret_key);
+void tool_remove_unsealed(void);
+
 #endif

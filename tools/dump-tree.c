@@ -37,12 +37,17 @@ struct kid {
 	int reaped, status;
 };
 
+/* A sealed trace is read from an unsealed copy elsewhere (tool_plain_trace): paths are shown
+ * as the user named them, the copy's directory replaced by theirs. */
+static const char *shown_root;
+static size_t read_root_len;
+
 /* One process and, below it, its children.  reaped/status: what its parent's WAIT said. */
 static int tree(const char *path, int depth, const char *how, uint64_t at, int reaped, int status)
 {
 	struct trace_reader r;
 	struct trace_error err;
-	printf("%*s%s", depth * 2, "", path);
+	printf("%*s%s%s", depth * 2, "", shown_root, path + read_root_len);
 	if (how)
 		printf("  (%s, parent event #%" PRIu64 ")", how, at);
 	if (trace_reader_open_file(&r, path, NULL, &err) != 0 || r.header == NULL) {
@@ -133,8 +138,10 @@ static int tree(const char *path, int depth, const char *how, uint64_t at, int r
 	return result;
 }
 
-int dump_tree(const char *path)
+int dump_tree(const char *path, size_t read_dir_len, const char *shown_dir)
 {
+	shown_root = shown_dir;
+	read_root_len = read_dir_len;
 	if (tree(path, 0, NULL, 0, 0, 0) < 0) {
 		tool_msg("out of memory");
 		return finish_output(RETRACE_EXIT_ERROR);

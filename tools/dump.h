@@ -80,7 +80,9 @@ int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_
 
 /* ---- dump-tree.c: the process tree of a recording (--tree) ---------------------------------- */
 
-int dump_tree(const char *path);
+/* The process tree from the trace at path; its first read_dir_len bytes are shown as shown_dir
+ * (a sealed trace's unsealed copy shown under the user's name). */
+int dump_tree(const char *path, size_t read_dir_len, const char *shown_dir);
 
 /* ---- dump-print.c: printing primitives ---------------------------------------------------- */
 

@@ -28,7 +28,7 @@ const char tool_name[] = "retrace-dump";
 
 static void usage(void)
 {
-	printf("Usage: %s [--json] [--header | --stats | --stacks | --tree] TRACE\n"
+	printf("Usage: %s [--json] [--header | --stats | --stacks | --tree] [--key FILE] TRACE\n"
 	       "Print the header, the events and the trailer of a retrace trace.\n"
 	       "\n"
 	       "      --json     one JSON object per line instead of text\n"
@@ -41,9 +41,12 @@ static void usage(void)
 	       "                 command line and how it ended\n"
 	       "      --stacks   with each event, the Python frames that called its own\n"
 	       "                 (traces recorded with retrace-record --python-stacks)\n"
+	       "      --key=FILE the secret key (retrace-keygen) of an encrypted trace; also\n"
+	       "                 RETRACE_SECRET_KEY\n"
 	       "      --help     show this help and exit\n"
 	       "      --version  show the version and exit\n"
 	       "\n"
+	       "TRACE may be sealed (compressed, encrypted): it is read from an unsealed copy.\n"
 	       "Exit status: 0; 91 if TRACE is unreadable or corrupt (after printing what\n"
 	       "decoded before the damage), 94 for a usage error, 95 if retrace failed.\n"
 	       "See retrace-dump(1) and retrace(5).\n",
@@ -642,6 +645,20 @@ static void print_header_text(const Retrace__Header *h)
 		tool_print_escaped(stdout, h->env[i].data, h->env[i].len);
 		putchar('\n');
 	}
+	/* names and lengths only: the trace never held the values (interpose/redact.c) */
+	if (h->n_redacted) {
+		printf("%-13s", "redacted:");
+		for (size_t i = 0; i < h->n_redacted; i++) {
+			fputs(i ? ", " : "", stdout);
+			tool_print_escaped(stdout, h->redacted[i]->name.data, h->redacted[i]->name.len);
+			printf(" (%" PRIu32 " bytes%s)", h->redacted[i]->length,
+			       h->redacted[i]->length < TRACE_REDACT_MIN ? ", too short to look for in the data"
+									: "");
+		}
+		putchar('\n');
+	} else {
+		printf("%-13snothing\n", "redacted:");
+	}
 }
 
 static void print_end_text(const struct trace_reader *r, uint64_t nevents)
@@ -708,6 +725,14 @@ static void print_header_json(const Retrace__Header *h)
 	json_string(h->ld_preload.data, h->ld_preload.len);
 	json_key("env");
 	json_bytes_array(h->env, h->n_env);
+	json_key("redacted");
+	putchar('[');
+	for (size_t i = 0; i < h->n_redacted; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+		json_string(h->redacted[i]->name.data, h->redacted[i]->name.len);
+		printf(",\"length\":%" PRIu32 "}", h->redacted[i]->length);
+	}
+	putchar(']');
 	fputs("}\n", stdout);
 }
 
@@ -831,18 +856,21 @@ static void print_end_json(const struct trace_reader *r, uint64_t nevents)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_TREE, OPT_HELP, OPT_VERSION };
+	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_TREE, OPT_KEY, OPT_HELP,
+	       OPT_VERSION };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "header", no_argument, NULL, OPT_HEADER },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "stacks", no_argument, NULL, OPT_STACKS },
 		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "key", required_argument, NULL, OPT_KEY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, header_only = 0, stats = 0, stacks = 0, tree = 0, opt;
+	const char *key = NULL;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
@@ -861,6 +889,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TREE:
 			tree = 1;
+			break;
+		case OPT_KEY:
+			key = optarg;
 			break;
 		case OPT_HELP:
 			usage();
@@ -882,15 +913,22 @@ int main(int argc, char **argv)
 		tool_usage_error("--stacks goes with the events, not with --%s",
 				 stats ? "stats" : "header");
 	const char *path = argv[optind];
+	/* a sealed trace is read from an unsealed copy; messages still name the user's file */
+	const char *plain = tool_plain_trace(path, key);
 	if (tree) {
 		if (json || stats || header_only || stacks)
-			tool_usage_error("--tree goes with no other option");
-		return dump_tree(path);
+			tool_usage_error("--tree goes with --key only");
+		if (plain == path)
+			return dump_tree(path, 0, "");
+		/* the copy has the user's file name in another directory: show theirs */
+		const char *slash = strrchr(path, '/');
+		char *dir = strndup(path, slash ? (size_t)(slash + 1 - path) : 0);
+		return dump_tree(plain, (size_t)(strrchr(plain, '/') + 1 - plain), dir ? dir : "");
 	}
 
 	struct trace_reader r;
 	struct trace_error err;
-	if (trace_reader_open_file(&r, path, NULL, &err) != 0) {
+	if (trace_reader_open_file(&r, plain, NULL, &err) != 0) {
 		tool_msg("%s: %s", path, err.msg);
 		return tool_exit_for_trace_status(err.code);
 	}

@@ -25,7 +25,7 @@ const char tool_name[] = "retrace-record";
 static void usage(void)
 {
 	printf("Usage: %s [-o FILE] [--no-compress] [--public-key FILE] [--write-bytes]\n"
-	       "       [--python-stacks] [--] CMD [ARG...]\n"
+	       "       [--python-stacks] [--redact=PATTERNS | --no-redact] [--] CMD [ARG...]\n"
 	       "Run CMD with libretrace preloaded and record what it learns from outside.\n"
 	       "\n"
 	       "  -o, --output=FILE  write the trace to FILE (default: ./trace.pb; an existing\n"
@@ -36,6 +36,11 @@ static void usage(void)
 	       "      --write-bytes  store the bytes the program writes, not only their hash\n"
 	       "      --python-stacks  give every event its whole Python stack, not only the\n"
 	       "                     innermost frame; replay then checks the callers too\n"
+	       "      --redact=PATTERNS  environment variables whose names match these comma-\n"
+	       "                     separated patterns are secrets: the trace holds placeholders\n"
+	       "                     for their values (default: RETRACE_REDACT, else\n"
+	       "                     " TRACE_REDACT_DEFAULTS "; `default` stands for those)\n"
+	       "      --no-redact    keep every value (RETRACE_REDACT=none)\n"
 	       "      --help         show this help and exit\n"
 	       "      --version      show the version and exit\n"
 	       "\n"
@@ -92,19 +97,21 @@ static _Noreturn void record_and_seal(char *const *cmd, const char *trace, const
 
 int main(int argc, char **argv)
 {
-	enum { OPT_WRITE_BYTES = 256, OPT_PYTHON_STACKS, OPT_NO_COMPRESS, OPT_PUBLIC_KEY, OPT_HELP,
-	       OPT_VERSION };
+	enum { OPT_WRITE_BYTES = 256, OPT_PYTHON_STACKS, OPT_NO_COMPRESS, OPT_PUBLIC_KEY, OPT_REDACT,
+	       OPT_NO_REDACT, OPT_HELP, OPT_VERSION };
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "write-bytes", no_argument, NULL, OPT_WRITE_BYTES },
 		{ "python-stacks", no_argument, NULL, OPT_PYTHON_STACKS },
 		{ "no-compress", no_argument, NULL, OPT_NO_COMPRESS },
 		{ "public-key", required_argument, NULL, OPT_PUBLIC_KEY },
+		{ "redact", required_argument, NULL, OPT_REDACT },
+		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *output = NULL;
+	const char *output = NULL, *redact = NULL;
 	int write_bytes = 0, python_stacks = 0, opt;
 	char lib[PATH_MAX];
 	struct seal_opts seal = { .compress = 1, .public_key = getenv("RETRACE_PUBLIC_KEY") };
@@ -131,6 +138,14 @@ int main(int argc, char **argv)
 			if (optarg[0] == '\0')
 				tool_usage_error("--public-key needs a file name");
 			seal.public_key = optarg;
+			break;
+		case OPT_REDACT:
+			if (optarg[0] == '\0')
+				tool_usage_error("--redact needs patterns (--no-redact redacts nothing)");
+			redact = optarg;
+			break;
+		case OPT_NO_REDACT:
+			redact = "none";
 			break;
 		case OPT_HELP:
 			usage();
@@ -172,6 +187,10 @@ int main(int argc, char **argv)
 		set_env("RETRACE_WRITE_BYTES", "1");
 	if (python_stacks)
 		set_env("RETRACE_PYSTACKS", "1");
+	/* libretrace reads the patterns itself (format/redact.c); without the option, a
+	 * RETRACE_REDACT of the caller's applies, else the defaults */
+	if (redact != NULL)
+		set_env("RETRACE_REDACT", redact);
 	launch_aslr_off();
 
 	if (seal_wanted(&seal))

@@ -30,7 +30,7 @@ const char tool_name[] = "retrace-replay";
 static void usage(void)
 {
 	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [--stall-timeout S]\n"
-	       "       [--allow-program] [-v] TRACE [-- CMD [ARG...]]\n"
+	       "       [--allow-program] [--key FILE] [-v] TRACE [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "TRACE may be a child process's trace (TRACE.1, TRACE.1.2 ...): that child\n"
 	       "replays alone (a forked one through its parent, up to the fork, quietly).\n"
@@ -41,6 +41,8 @@ static void usage(void)
 	       "      --allow-program  replay a trace of a program that is not a Python\n"
 	       "                   interpreter without giving its command (a trace is untrusted\n"
 	       "                   input: it names what replay runs)\n"
+	       "      --key=FILE   the secret key (retrace-keygen) of an encrypted trace; also\n"
+	       "                   RETRACE_SECRET_KEY\n"
 	       "      --no-netns   do not put the replay in a new network namespace\n"
 	       "      --keep-going go past divergences that leave the program's course defined\n"
 	       "                   (a call made from another Python line, other bytes written or\n"
@@ -593,6 +595,7 @@ static _Noreturn void die_by_signal(int sig)
 {
 	struct rlimit core;
 
+	tool_remove_unsealed(); /* no atexit on this way out */
 	/* the program already dumped its core if it was going to; do not add ours */
 	if (getrlimit(RLIMIT_CORE, &core) == 0) {
 		core.rlim_cur = 0;
@@ -638,12 +641,13 @@ static void isolate_network(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING,
-	       OPT_STALL_TIMEOUT, OPT_ALLOW_PROGRAM };
+	       OPT_STALL_TIMEOUT, OPT_ALLOW_PROGRAM, OPT_KEY };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "allow-program", no_argument, NULL, OPT_ALLOW_PROGRAM },
+		{ "key", required_argument, NULL, OPT_KEY },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -652,7 +656,7 @@ int main(int argc, char **argv)
 	};
 	int netns = 1, verbose = 0, keep_going = 0, allow_program = 0, opt;
 	static char *report; /* absolute: the replay runs in the recorded cwd; kept until exit */
-	const char *stall = NULL;
+	const char *stall = NULL, *key = NULL;
 
 	opterr = 0;
 	/* Permuting (no '+'): options may follow TRACE; "--" ends them before CMD. */
@@ -669,6 +673,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ALLOW_PROGRAM:
 			allow_program = 1;
+			break;
+		case OPT_KEY:
+			key = optarg;
 			break;
 		case OPT_STALL_TIMEOUT: {
 			char *end;
@@ -711,6 +718,13 @@ int main(int argc, char **argv)
 	if (realpath(trace, trace_abs) == NULL) {
 		tool_msg("%s: %s", trace, strerror(errno));
 		return RETRACE_EXIT_BAD_TRACE;
+	}
+	/* A sealed trace replays from an unsealed copy, its children's traces beside it, under the
+	 * same names (libretrace finds a child's trace by its name). */
+	const char *plain = tool_plain_trace(trace_abs, key);
+	if (plain != trace_abs) {
+		snprintf(trace_abs, sizeof trace_abs, "%s", plain);
+		trace = plain;
 	}
 	static char *root; /* kept until exit, like plan */
 	root = fork_root(trace_abs);

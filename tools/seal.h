@@ -27,6 +27,10 @@ static inline int seal_wanted(const struct seal_opts *o)
  * than a recording lost at the end.  0, or -1 with a one-line reason in why. */
 int seal_check_public_key(const char *path, char *why, size_t n);
 
+/* Write a new key pair: NAME.pub (0644) and NAME.key (0600), never over an existing file.  0, or
+ * -1 with a one-line reason in why. */
+int seal_keygen(const char *name, char *why, size_t n);
+
 /* Seal the finished recording at `raw` (its trace and its children's, raw.1, raw.1.2, ...) into
  * dest, dest.1, dest.1.2 ...: each file is sealed on its own into a temporary beside it, synced,
  * renamed into place, and its plain file is removed.  raw may equal dest (sealed in place).
@@ -42,8 +46,9 @@ int seal_is_sealed(const char *path);
  * a new private directory (mode 0700, under $TMPDIR or /tmp) with the same names; *plain is the
  * trace's path there and *tmpdir the directory, for seal_cleanup.  When it is plain, *plain is
  * path and *tmpdir NULL.  secret_key: a retrace-keygen NAME.key, or NULL for $RETRACE_SECRET_KEY.
- * Returns 0, or the exit status to give up with (RETRACE_EXIT_BAD_TRACE: damaged, or encrypted
- * without the right key; RETRACE_EXIT_ERROR: no room to unseal) with a one-line reason in why. */
+ * Returns 0, or the exit status to give up with, with a one-line reason in why:
+ * RETRACE_EXIT_BAD_TRACE (damaged, or encrypted and no key or another key given),
+ * RETRACE_EXIT_USAGE (the key file given is no secret key), RETRACE_EXIT_ERROR (no room). */
 int seal_open_plain(const char *path, const char *secret_key, char **plain, char **tmpdir,
 		    char *why, size_t n);
 

@@ -16,6 +16,7 @@ int main(void)
 	srunner_add_suite(sr, suite_corrupt());
 	srunner_add_suite(sr, suite_crash());
 	srunner_add_suite(sr, suite_sequence());
+	srunner_add_suite(sr, suite_redact());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

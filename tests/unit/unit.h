@@ -59,5 +59,6 @@ Suite *suite_roundtrip(void);
 Suite *suite_corrupt(void);
 Suite *suite_crash(void);
 Suite *suite_sequence(void);
+Suite *suite_redact(void);
 
 #endif

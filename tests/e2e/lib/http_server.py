@@ -8,7 +8,8 @@ the trace would print different bytes.  Keep-alive (HTTP/1.1, Content-Length on 
 X-Connection says which connection and which request on it, so reuse shows in the output.
 
     GET  /bytes/N     N random bytes (application/octet-stream)
-    GET  /anything    a JSON object: path, request number, random token, server clock
+    GET  /anything    a JSON object: path, request number, random token, server clock, and the
+                      request's Authorization header, when it has one, echoed as "authorization"
     POST /anything    the same, with the JSON body it received echoed back as "echo"
 
 --random-delay-ms N: every answer waits a random 0..N ms first, so concurrent clients see their
@@ -62,7 +63,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/bytes/"):
             self.answer(os.urandom(int(self.path[len("/bytes/"):])), "application/octet-stream")
         else:
-            self.answer({"method": "GET", "path": self.path}, "application/json")
+            body = {"method": "GET", "path": self.path}
+            if "Authorization" in self.headers:
+                body["authorization"] = self.headers["Authorization"]
+            self.answer(body, "application/json")
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
