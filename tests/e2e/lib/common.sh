@@ -322,12 +322,13 @@ server_case() {
 
 # ---- refusals ---------------------------------------------------------------------------------
 
-# A trace to replay wrongly: the transparent case's, or a fresh one.
+# A trace to replay wrongly: the transparent case's, or a fresh one; plain (--no-compress), as
+# the cases that forge or cut a trace's bytes need it.
 reference_trace() {
 	local t=$T/reference.pb
 	if [ ! -s "$t" ]; then
 		mkdir -p "$T/reference"
-		run "$T/reference/record" null "$BIN/retrace-record" -o "$t" -- "$PYTHON" "$PROGS/transparent.py"
+		run "$T/reference/record" null "$BIN/retrace-record" --no-compress -o "$t" -- "$PYTHON" "$PROGS/transparent.py"
 	fi
 	echo "$t"
 }
