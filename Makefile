@@ -1,6 +1,7 @@
 # retrace — one build for everything.
 #
-#   make               build/lib/libretrace.so, build/bin/retrace-{record,replay,dump}, pyhooks
+#   make               build/lib/libretrace.so, build/bin/retrace-{record,replay,dump,entrypoint},
+#                      pyhooks
 #   make check         every test: format unit tests (Check), the unit tests and the tools under
 #                      ASan/UBSan, mutated recordings through every tool, end-to-end tests
 #   make check-asan    the unit tests again under AddressSanitizer and UBSan, and build/asan/bin/
@@ -43,7 +44,7 @@ FORMAT_SRC := $(wildcard format/*.c)
 FORMAT_OBJ := $(patsubst format/%.c,$(B)/obj/format/%.o,$(FORMAT_SRC)) $(B)/obj/format/retrace.pb-c.o
 INTERPOSE_SRC := $(wildcard interpose/*.c)
 INTERPOSE_OBJ := $(patsubst interpose/%.c,$(B)/obj/interpose/%.o,$(INTERPOSE_SRC))
-TOOLS     := retrace-record retrace-replay retrace-dump retrace-keygen
+TOOLS     := retrace-record retrace-replay retrace-dump retrace-keygen retrace-entrypoint
 DUMP_PARTS := $(wildcard tools/dump-*.c)
 TOOL_COMMON := $(filter-out $(addprefix tools/,$(addsuffix .c,$(TOOLS))) $(DUMP_PARTS),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(patsubst tools/%.c,$(B)/obj/tools/%.o,$(TOOL_COMMON))

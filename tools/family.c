@@ -151,3 +151,21 @@ unsigned long long trace_family_bytes(const char *path)
 	trace_family_free(&f);
 	return total;
 }
+
+int trace_family_rename(const char *from, const char *to)
+{
+	struct trace_family f;
+	if (trace_family_list(from, &f) < 0)
+		return 1;
+	int failed = 0, err = 0;
+	char a[4200], b[4200];
+	for (size_t i = 0; i < f.n; i++) {
+		snprintf(a, sizeof a, "%s%s", from, f.suffix[i]);
+		snprintf(b, sizeof b, "%s%s", to, f.suffix[i]);
+		if (rename(a, b) < 0)
+			failed++, err = errno;
+	}
+	trace_family_free(&f);
+	errno = err;
+	return failed;
+}

@@ -25,6 +25,10 @@ void trace_family_free(struct trace_family *f);
  * be deleted (errno of the last failure). */
 int trace_family_remove(const char *path);
 
+/* Rename the recording at `from`, children included, to `to` (to.1, to.1.2 ...), plain, as it is.
+ * Returns the number of files that could not be renamed (errno of the last failure). */
+int trace_family_rename(const char *from, const char *to);
+
 /* Bytes the recording's files take (st_size summed), 0 when none exists. */
 unsigned long long trace_family_bytes(const char *path);
 

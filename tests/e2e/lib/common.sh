@@ -322,12 +322,13 @@ server_case() {
 
 # ---- refusals ---------------------------------------------------------------------------------
 
-# A trace to replay wrongly: the transparent case's, or a fresh one.
+# A trace to replay wrongly: the transparent case's, or a fresh one; plain (--no-compress), as
+# the cases that forge or cut a trace's bytes need it.
 reference_trace() {
 	local t=$T/reference.pb
 	if [ ! -s "$t" ]; then
 		mkdir -p "$T/reference"
-		run "$T/reference/record" null "$BIN/retrace-record" -o "$t" -- "$PYTHON" "$PROGS/transparent.py"
+		run "$T/reference/record" null "$BIN/retrace-record" --no-compress -o "$t" -- "$PYTHON" "$PROGS/transparent.py"
 	fi
 	echo "$t"
 }
@@ -564,4 +565,63 @@ signal_case() {
 		not_ok "$name: two recordings differ, so equal replays prove something" \
 			"both printed: $(head -c 300 "$rec.out")"
 	fi
+}
+
+# ---- retrace-entrypoint ----------------------------------------------------------------------
+
+# entry_cmd DIR [--setup SCRIPT] [NAME=VALUE...] -- CMD...: ENTRY_CMD becomes the command that
+# runs retrace-entrypoint as PID 1 of a new PID namespace (unshare --pid --fork --mount-proc, so
+# also a mount namespace of its own) with RETRACE_DIR=DIR and the settings given.  SCRIPT (sh)
+# runs in the namespaces first, to mount a file system for the case.
+entry_cmd() {
+	local dir=$1 setup=: vars=()
+	shift
+	[ "$1" != --setup ] || { setup=$2; shift 2; }
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
+	shift
+	ENTRY_CMD=(env RETRACE_DIR="$dir" ${vars[@]+"${vars[@]}"} unshare --pid --fork --mount-proc
+		sh -c "$setup"' && exec "$0" -- "$@"' "$BIN/retrace-entrypoint" "$@")
+}
+
+# entry_run BASE ARGS...: run entry_cmd ARGS in the foreground (stdin from /dev/null), as `run`.
+entry_run() {
+	local base=$1
+	shift
+	entry_cmd "$@"
+	run "$base" null "${ENTRY_CMD[@]}"
+}
+
+# entry_start BASE ARGS...: the same in the background; ENTRY_WAITER is what to `wait` for and
+# ENTRY_PID the entrypoint's pid as seen from here (runwait's child is unshare, whose child is
+# the entrypoint, PID 1 in there).
+entry_start() {
+	local base=$1
+	shift
+	entry_cmd "$@"
+	(exec "$RUNWAIT" "$base.status" "$TIMEOUT" "${ENTRY_CMD[@]}" </dev/null >"$base.out" 2>"$base.err") &
+	ENTRY_WAITER=$!
+	ENTRY_PID=""
+	local i unshare_pid
+	for ((i = 0; i < 200 && ${#ENTRY_PID} == 0; i++)); do
+		unshare_pid=$(pgrep -P "$ENTRY_WAITER" | head -n 1)
+		[ -z "$unshare_pid" ] || ENTRY_PID=$(pgrep -P "$unshare_pid" | head -n 1)
+		[ -n "$ENTRY_PID" ] || sleep 0.05
+	done
+}
+
+# entry_traces DIR: the finished traces in DIR (their names, one a line, sorted); children and
+# hidden files (runs in progress) are not listed.
+entry_traces() {
+	(cd "$1" && ls -1 2>/dev/null | grep -E '^[^.]+\.[0-9]{8}T[0-9]{6}Z\.[0-9-]+\.[^.]+\.pb$' | LC_ALL=C sort)
+}
+
+# entry_replays CASE LABEL REC TRACE: replay TRACE twice (offline); both must match the run at
+# REC.  The results are named "CASE: LABEL: ..." (LABEL may be empty).
+entry_replays() {
+	local name=$1 full=$1${2:+: $2} rec=$3 trace=$4
+	local replay=(env E2E_MARK=replayed unshare -n "$BIN/retrace-replay" "$trace")
+	run "$rec.replay1" null "${replay[@]}"
+	run "$rec.replay2" null "${replay[@]}"
+	replays_match "$full" "$rec" "$rec.replay1" "$rec.replay2" \
+		"reproduce: E2E_KEEP=1 tests/e2e/run $name; cd $ROOT && ${replay[*]}"
 }
