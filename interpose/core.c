@@ -16,6 +16,7 @@
 #include <sys/personality.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -570,6 +571,10 @@ static int rt_trace_create(const char *path)
 		return -1;
 	}
 	rt_trace_fd = rt_fd_move(fd, rt_high_fd(1));
+	/* Held while this process may write to the trace (it goes with the fd at exit, exec or a
+	 * crash): whoever seals the recording afterwards (tools/seal.c) waits for it, so a child
+	 * still recording, or one trimming its file at exit, is never sealed half-written. */
+	syscall(SYS_flock, rt_trace_fd, LOCK_SH);
 	if (trace_writer_open(&rt_writer, rt_trace_fd, RT_TRACE_MAP_ADDR, RT_TRACE_MAP_RESERVE,
 			      1u << 20) < 0) {
 		rt_msg("cannot record to %s: %s; the program runs unrecorded", path, rt_writer.error.msg);

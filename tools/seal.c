@@ -36,7 +36,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -67,6 +69,8 @@ static int seal_level(uint64_t plain_size)
 {
 	return plain_size <= (1u << 20) ? 19 : plain_size <= (16u << 20) ? 9 : 3;
 }
+
+#define SEAL_WAIT_SECONDS 3
 
 #define PUB_TAG "retrace-public-key-1"
 #define SEC_TAG "retrace-secret-key-1"
@@ -256,7 +260,8 @@ int seal_keygen(const char *name, char *why, size_t n)
 		       PUB_TAG " %s\n", pub_path, pk64);
 	ok = ok && write_all(pfd, text, (size_t)len) == 0 && fsync(pfd) == 0;
 	int e = errno;
-	ok = (close(kfd) == 0) & (close(pfd) == 0) & ok;
+	int closed_k = close(kfd) == 0, closed_p = close(pfd) == 0; /* both, whatever the first did */
+	ok = ok && closed_k && closed_p;
 	sodium_memzero(text, sizeof text);
 	if (!ok) {
 		snprintf(why, n, "cannot write the keys: %s", strerror(e ? e : errno));
@@ -422,20 +427,33 @@ out:
 	return rc;
 }
 
-/* A trace still being written: the process its header names is alive (a background child the
- * program left behind, or one that is just writing its trailer and trimming its file).  Sealing
- * it now would lose what it writes next, and a file that shrinks under the sealer's mapping
- * would kill it.  (A pid reused by another process leaves a trace plain, which loses nothing.) */
-static int still_recording(const char *path)
+/* Wait until no process is recording into the file at path: libretrace holds a shared flock on
+ * its trace while it may write (interpose/core.c), so a child the program left running, or one
+ * writing its trailer and trimming its file as it exits, is waited for until the deadline.
+ * Returns an fd holding the exclusive lock (kept while sealing), -1 when the wait timed out, -2
+ * when the file cannot be opened (errno set). */
+static int wait_recorded(const char *path, const struct timespec *deadline)
 {
-	struct trace_reader r;
-	struct trace_error err;
-	if (trace_reader_open_file(&r, path, NULL, &err) != 0)
-		return 0;
-	int live = r.header && r.header->pid > 0 &&
-		   (kill((pid_t)r.header->pid, 0) == 0 || errno == EPERM);
-	trace_reader_close(&r);
-	return live;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -2;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			/* a file system without flock: nothing to wait for */
+			return fd;
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline->tv_sec ||
+		    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec)) {
+			close(fd);
+			return -1;
+		}
+		struct timespec step = { 0, 20 * 1000 * 1000 };
+		nanosleep(&step, NULL);
+	}
 }
 
 /* Seal one plain file into dest through a temporary beside dest. */
@@ -561,20 +579,30 @@ int seal_family(const char *raw, const char *dest, const struct seal_opts *o, ch
 	}
 	int rc = 0;
 	char from[PATH_MAX], to[PATH_MAX], first_why[2 * PATH_MAX + 256] = "";
+	/* children the program left running get this long, all together, to finish */
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += SEAL_WAIT_SECONDS;
 	for (size_t i = 0; i < f.n; i++) {
 		snprintf(from, sizeof from, "%s%s", raw, f.suffix[i]);
 		snprintf(to, sizeof to, "%s%s", dest, f.suffix[i]);
 		char one[2 * PATH_MAX + 256];
-		if (still_recording(from)) {
+		int lock = wait_recorded(from, &deadline);
+		if (lock == -1) {
 			snprintf(one, sizeof one, "%s is still being recorded (its process runs on); "
-				 "it is left as it is", from);
-		} else if ((seal_wanted(o) ? seal_file(from, to, o, o->public_key ? pk : NULL, one,
-						       sizeof one)
-					   : (strcmp(from, to) != 0 && rename(from, to) < 0
-						      ? (snprintf(one, sizeof one, "cannot move %s: %s",
-								  from, strerror(errno)), -1)
-						      : 0)) == 0) {
-			continue;
+				 "it is left plain", from);
+		} else if (lock == -2) {
+			snprintf(one, sizeof one, "cannot open %s: %s", from, strerror(errno));
+		} else {
+			int r = seal_wanted(o) ? seal_file(from, to, o, o->public_key ? pk : NULL, one,
+							   sizeof one)
+				: strcmp(from, to) != 0 && rename(from, to) < 0
+					? (snprintf(one, sizeof one, "cannot move %s: %s", from,
+						    strerror(errno)), -1)
+					: 0;
+			close(lock);
+			if (r == 0)
+				continue;
 		}
 		if (rc == 0)
 			snprintf(first_why, sizeof first_why, "%s", one);
