@@ -8,7 +8,7 @@ if selected truncated_trace; then
 	name="truncated_trace: replays the output of its complete chunks, then exits 93"
 	d=$T/truncated_trace
 	mkdir -p "$d"
-	run "$d/record" null "$BIN/retrace-record" --no-compress -o "$d/trace.pb" -- "$PYTHON" "$PROGS/many_events.py"
+	run "$d/record" null "${PLAIN_RECORD[@]}" -o "$d/trace.pb" -- "$PYTHON" "$PROGS/many_events.py"
 	if ! info=$(/usr/bin/python3 "$HELPERS/cut-trace.py" "$d/trace.pb" "$d/cut.pb" 2>&1); then
 		not_ok "$name" "$info" "record: $(status_of "$d/record") $(head -c 300 "$d/record.err")"
 	else

@@ -7,7 +7,7 @@
 if selected threads_layout; then
 	d=$T/threads_layout
 	mkdir -p "$d"
-	run "$d/record" null "$BIN/retrace-record" --no-compress -o "$d/trace.pb" -- "$PYTHON" "$PROGS/threads_race_calls.py"
+	run "$d/record" null "${PLAIN_RECORD[@]}" -o "$d/trace.pb" -- "$PYTHON" "$PROGS/threads_race_calls.py"
 	"$SYSPY" "$HELPERS/set-threads-layout.py" "$d/trace.pb" "$d/forged.pb" >"$d/forge.txt" 2>&1
 	run "$d/replay" null unshare -n "$BIN/retrace-replay" "$d/forged.pb"
 	name="threads_layout: another interpreter layout is refused with 92 where the second thread starts"
@@ -21,7 +21,7 @@ if selected threads_layout; then
 		not_ok "$name" "record: $(status_of "$d/record"); replay: $(status_of "$d/replay")" \
 			"$(cat "$d/forge.txt")" "$(head -c 1000 "$d/replay.err")"
 	fi
-	run "$d/record1" null "$BIN/retrace-record" --no-compress -o "$d/single.pb" -- "$PYTHON" "$PROGS/clocks.py"
+	run "$d/record1" null "${PLAIN_RECORD[@]}" -o "$d/single.pb" -- "$PYTHON" "$PROGS/clocks.py"
 	"$SYSPY" "$HELPERS/set-threads-layout.py" "$d/single.pb" "$d/single-forged.pb" >"$d/forge1.txt" 2>&1
 	run "$d/replay1" null unshare -n "$BIN/retrace-replay" "$d/single-forged.pb"
 	if grep -q "^new " "$d/forge1.txt" && same "$d/record1" "$d/replay1"; then

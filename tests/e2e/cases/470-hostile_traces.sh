@@ -35,7 +35,7 @@ if selected hostile_traces; then
 	head -c 300 /dev/urandom >"$d/data/input"
 	prog=$PROGS/hostile.py
 	args=("$d/data/input" "$d/data")
-	run "$d/record" null env LD_LIBRARY_PATH=/nonexistent/lib "$BIN/retrace-record" --no-compress -o "$d/trace.pb" -- \
+	run "$d/record" null env LD_LIBRARY_PATH=/nonexistent/lib "${PLAIN_RECORD[@]}" -o "$d/trace.pb" -- \
 		"$PYTHON" "$prog" "${args[@]}"
 	run "$d/native" null "$PYTHON" "$prog" "${args[@]}"
 	replay=(unshare -n "$BIN/retrace-replay")
@@ -115,7 +115,7 @@ if selected hostile_traces; then
 	fi
 
 	# a chunk dropped from the middle of a multi-threaded trace: refused before the program runs
-	run "$d/mt-record" null "$BIN/retrace-record" --no-compress -o "$d/mt.pb" -- "$PYTHON" "$PROGS/threads_race_calls.py"
+	run "$d/mt-record" null "${PLAIN_RECORD[@]}" -o "$d/mt.pb" -- "$PYTHON" "$PROGS/threads_race_calls.py"
 	"$SYSPY" "$HELPERS/drop-chunk.py" "$d/mt.pb" "$d/mt-drop.pb" >/dev/null
 	run "$d/mt-drop" null "${replay[@]}" "$d/mt-drop.pb"
 	forged_as "a chunk dropped from a multi-threaded trace is damage (91), named" "$d/mt-drop" "exit 91" \

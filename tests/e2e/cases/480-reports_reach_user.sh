@@ -15,7 +15,7 @@ if selected reports_reach_user; then
 	if ! "$PYTHON" -c 'import pytest' 2>/dev/null; then
 		skip "reports_reach_user: under pytest's capture" "no pytest for $PYTHON (Debian's serves /usr/bin/python3)"
 	else
-	(cd "$d" && run "$d/record" null "$BIN/retrace-record" --no-compress -o "$d/trace.pb" -- "${pytest[@]}" --tb=short)
+	(cd "$d" && run "$d/record" null "${PLAIN_RECORD[@]}" -o "$d/trace.pb" -- "${pytest[@]}" --tb=short)
 	(cd "$d" && run "$d/replay" null unshare -n "$BIN/retrace-replay" "$d/trace.pb" -- "${pytest[@]}" --tb=long)
 	name="reports_reach_user: under pytest's capture, the report is on retrace-replay's stderr"
 	if [ "$(status_of "$d/record")" = "exit 0" ] && [ "$(status_of "$d/replay")" = "exit 90" ] &&

@@ -8,7 +8,7 @@
 if selected likely_cause; then
 	d=$T/likely_cause
 	mkdir -p "$d"
-	run "$d/tc-record" null "$BIN/retrace-record" --no-compress -o "$d/tc.pb" -- "$PYTHON" "$PROGS/threads_children.py"
+	run "$d/tc-record" null "${PLAIN_RECORD[@]}" -o "$d/tc.pb" -- "$PYTHON" "$PROGS/threads_children.py"
 	seq=$("$BIN/retrace-dump" "$d/tc.pb" | grep -m 1 'clock_gettime.* at .*/threading.py:' | sed 's/^#\([0-9]*\).*/\1/')
 	"$FORGE" "$d/tc.pb" "$d/tc-forged.pb" "event.$seq.call=61" >/dev/null # CALL_FORK
 	run "$d/tc-replay" null unshare -n "$BIN/retrace-replay" "$d/tc-forged.pb"
@@ -21,7 +21,7 @@ if selected likely_cause; then
 			"$(grep -m 3 -e 'likely cause' -e 'diverged' "$d/tc-replay.err")"
 	fi
 
-	run "$d/sig-record" null "$BIN/retrace-record" --no-compress -o "$d/sig.pb" -- "$PYTHON" "$PROGS/signal_cause.py"
+	run "$d/sig-record" null "${PLAIN_RECORD[@]}" -o "$d/sig.pb" -- "$PYTHON" "$PROGS/signal_cause.py"
 	seq=$("$BIN/retrace-dump" "$d/sig.pb" | grep -m 1 ' signal(SIGALRM, ' | sed 's/^#\([0-9]*\).*/\1/')
 	"$FORGE" "$d/sig.pb" "$d/sig-forged.pb" "event.$seq.arg0=10" >/dev/null # SIGUSR1
 	run "$d/sig-replay" null unshare -n "$BIN/retrace-replay" "$d/sig-forged.pb"

@@ -328,7 +328,7 @@ reference_trace() {
 	local t=$T/reference.pb
 	if [ ! -s "$t" ]; then
 		mkdir -p "$T/reference"
-		run "$T/reference/record" null "$BIN/retrace-record" --no-compress -o "$t" -- "$PYTHON" "$PROGS/transparent.py"
+		run "$T/reference/record" null "${PLAIN_RECORD[@]}" -o "$t" -- "$PYTHON" "$PROGS/transparent.py"
 	fi
 	echo "$t"
 }
