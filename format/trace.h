@@ -127,7 +127,9 @@ static inline int trace_value_slot(uint32_t call, int64_t arg0)
 /* ---------------------------------------------------------------------------------------------
  * Writer.  Used by libretrace inside the recorded process, so it never calls malloc or stdio;
  * all its memory is the caller's struct and the file mapping.  Thread-safe: chunk reservation
- * and file growth take the writer's lock, appending to an own chunk takes nothing.
+ * and file growth take the writer's lock, appending to an own chunk takes nothing.  Only the
+ * chunks being written stay mapped in: a finished chunk's pages are unmapped and written out
+ * (writer.c, writer_release), so the process's memory does not grow with its trace.
  */
 struct trace_writer {
 	int fd;
@@ -176,6 +178,11 @@ int trace_writer_append(struct trace_writer *w, struct trace_chunk *c, uint32_t 
 int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uint32_t chunk_size,
 			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value,
 			      uint32_t location);
+
+/* The thread is done with c (it exits): its pages are given back to the system, as each chunk's
+ * are when its thread moves on to the next.  Only a hint: if the thread appends again, the
+ * pages come back (from the page cache, where everything committed stays). */
+void trace_writer_release_chunk(struct trace_writer *w, struct trace_chunk *c);
 
 /* Give back the unused end of c's chunk when it is the last frame of the file (the thread
  * finishing a trace), so the file ends where its data does.  Crash-safe: a single store shrinks

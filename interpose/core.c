@@ -225,6 +225,11 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 	rt_signals_poll();
 }
 
+void rt_record_thread_done(struct rt_thread *t)
+{
+	trace_writer_release_chunk(&rt_writer, &t->chunk);
+}
+
 /* ---- replay ------------------------------------------------------------------------------- */
 
 /* Replay: take in one of the events that only say where the program's next events are made
