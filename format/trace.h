@@ -198,7 +198,9 @@ size_t trace_writer_size(const struct trace_writer *w);
 /* ---------------------------------------------------------------------------------------------
  * Reader.  Validates the prefix, every frame head and every commit checksum when it opens;
  * events are decoded (strictly) as a cursor reaches them.  Memory comes from the allocator
- * given (NULL: protobuf-c's default, i.e. malloc).
+ * given (NULL: protobuf-c's default, i.e. malloc).  A reader of a file mapping gives back the
+ * pages it has read, during the open's pass over the file and as each cursor leaves a chunk,
+ * so its memory does not grow with the trace either (reader.c, reader_release).
  */
 struct trace_frame_ref {
 	uint64_t offset;       /* of the payload in the file */
@@ -214,6 +216,8 @@ struct trace_reader {
 	const uint8_t *data;
 	size_t size;
 	int own_mapping;           /* opened by trace_reader_open_file: unmap on close */
+	int release;               /* data is a read-only private file mapping: pages read are
+				      given back (trace_reader_open_mapped) */
 	ProtobufCAllocator *alloc;
 	Retrace__Header *header;
 	Retrace__Trailer *trailer; /* NULL: the process did not exit cleanly */
@@ -227,6 +231,12 @@ struct trace_reader {
 
 int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 			  ProtobufCAllocator *alloc, struct trace_error *err);
+/* The same for data mapped PROT_READ, MAP_PRIVATE from a file and never written: the reader
+ * unmaps the pages it has read (MADV_DONTNEED), which come back from the file when touched
+ * again, so pointers into data (events' byte fields) stay good.  Not for other memory, whose
+ * contents MADV_DONTNEED would discard. */
+int trace_reader_open_mapped(struct trace_reader *r, const void *data, size_t size,
+			     ProtobufCAllocator *alloc, struct trace_error *err);
 int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAllocator *alloc,
 			   struct trace_error *err);
 void trace_reader_close(struct trace_reader *r);

@@ -751,7 +751,7 @@ void rt_replay_forked_child(unsigned child)
 			  MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
 	struct trace_error err;
 	if (data == MAP_FAILED ||
-	    trace_reader_open_mem(&rt_reader, data, rt_trace_map_len, &rt_protobuf_allocator, &err) < 0) {
+	    trace_reader_open_mapped(&rt_reader, data, rt_trace_map_len, &rt_protobuf_allocator, &err) < 0) {
 		rt_msg("cannot replay the child's trace %s: %s", path,
 		       data == MAP_FAILED ? strerrordesc_np(errno) : err.msg);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
@@ -828,8 +828,8 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		}
 	}
 	struct trace_error err;
-	if (trace_reader_open_mem(&rt_reader, data, (size_t)st.st_size, &rt_protobuf_allocator,
-				  &err) < 0) {
+	if (trace_reader_open_mapped(&rt_reader, data, (size_t)st.st_size, &rt_protobuf_allocator,
+				     &err) < 0) {
 		rt_msg("cannot replay %s: %s", path, err.msg);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}
