@@ -6,7 +6,7 @@
  * inside the replayed process, so memory comes only from the allocator the caller passes.
  *
  * Reading a file mapping, it gives back the pages it has read (reader_release): the open's pass
- * over the whole file every RELEASE_STEP bytes, a cursor each chunk it leaves.  So a process
+ * over the whole file every RELEASE_STEP bytes, a cursor the chunks it has left.  So a process
  * replaying a trace keeps mapped only the chunks its threads are in, not the trace.
  */
 #include <errno.h>
@@ -76,23 +76,28 @@ static void reader_release(const struct trace_reader *r, uint64_t lo, uint64_t h
 		madvise((void *)(r->data + lo), (size_t)(hi - lo), MADV_DONTNEED);
 }
 
-/* A read fault maps not only its page but those of the page cache around it, in the aligned
- * window of the kernel's fault_around_bytes (64 KiB unless tuned): entering a chunk maps again
- * the end of the frame before it, which its reader may have released already. */
+/* A read fault maps not only its page but more of the page cache around it: the aligned window
+ * of the kernel's fault_around_bytes (64 KiB unless tuned, aligned in addresses), or a large
+ * folio whole, up to a PMD (2 MiB, aligned in the file), on a file system that makes them.  So
+ * entering a chunk maps the frames around it again, which their readers may have released. */
 #define FAULT_AROUND (64u << 10)
+#define MAP_PIECE (2u << 20)
 
-/* A cursor is done with a chunk: give back its pages and the windows around them its faults may
- * have mapped (FAULT_AROUND), the neighbouring frames' pages included; a cursor still in one of
- * those takes a minor fault to map its page again. */
+/* A cursor is done with a chunk and the events it gave out from it: give back its pages and the
+ * windows around them its faults may have mapped, the neighbouring frames' pages included; a
+ * cursor still in one of those takes a minor fault to map its page again. */
 static void reader_release_chunk(const struct trace_reader *r, const struct trace_frame_ref *ref)
 {
 	if (!r->release)
 		return;
+	uint64_t lo = ref->offset - TRACE_FRAME_HEAD_SIZE, hi = ref->offset + ref->used;
 	uintptr_t base = (uintptr_t)r->data;
-	uintptr_t lo = (base + ref->offset - TRACE_FRAME_HEAD_SIZE) & ~(uintptr_t)(FAULT_AROUND - 1);
-	uintptr_t hi = (base + ref->offset + ref->used + FAULT_AROUND - 1) &
-		       ~(uintptr_t)(FAULT_AROUND - 1);
-	reader_release(r, lo < base ? 0 : lo - base, hi - base);
+	uintptr_t va_lo = (base + lo) & ~(uintptr_t)(FAULT_AROUND - 1);
+	uintptr_t va_hi = (base + hi + FAULT_AROUND - 1) & ~(uintptr_t)(FAULT_AROUND - 1);
+	uint64_t file_lo = lo & ~(uint64_t)(MAP_PIECE - 1);
+	uint64_t file_hi = (hi + MAP_PIECE - 1) & ~(uint64_t)(MAP_PIECE - 1);
+	uint64_t from = va_lo < base ? 0 : va_lo - base, to = va_hi - base;
+	reader_release(r, from < file_lo ? from : file_lo, to > file_hi ? to : file_hi);
 }
 
 /* The open's pass is at offset off: give back what it read since *from, once that is a step. */
@@ -752,7 +757,12 @@ static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, st
 			}
 			return 0;
 		}
-		reader_release_chunk(c->r, &c->r->chunks[c->chunk]);
+		/* Done with this chunk; give back the one before it.  One behind, because the
+		 * caller may still use the last event it got, in this chunk, and touching it maps
+		 * the pages around it again.  A thread keeps two chunks mapped, not the trace. */
+		if (c->left)
+			reader_release_chunk(c->r, &c->r->chunks[c->left - 1]);
+		c->left = c->chunk + 1;
 		c->chunk++;
 		int in = cursor_enter_chunk(c, err);
 		if (in <= 0)

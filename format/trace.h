@@ -251,6 +251,8 @@ struct trace_cursor {
 	uint32_t tid;
 	size_t chunk;     /* index into r->chunks of the current chunk; r->nchunks when done */
 	const uint8_t *pos, *end;
+	size_t left;      /* 1 + index of the chunk it left last, 0: none; its pages are given back
+			     when it leaves the next one (reader.c, reader_release_chunk) */
 	uint64_t next_seq;
 	struct trace_value_state values;
 	int gapless;        /* thread cursor of the only thread of a trace with a trailer: numbers

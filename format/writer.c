@@ -38,32 +38,39 @@ static void writer_unlock(struct trace_writer *w)
 	__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
 }
 
+/* The kernel maps the page cache in pieces of up to a PMD, 2 MiB: a large folio whole (on a
+ * file system that makes them), a read fault's fault-around window.  A fault in one chunk maps
+ * pages of its neighbours, which may have been released already. */
+#define MAP_PIECE (2u << 20)
+
 /* Give back the pages of file bytes [lo, hi), which the writer will not touch again: they are
- * unmapped from the process (MADV_DONTNEED).  Called per finished chunk, never per event.
+ * unmapped from the process (MADV_DONTNEED), with the rest of the MAP_PIECE windows they are
+ * in, which the faults of this range may have mapped.  Called per finished chunk, never per
+ * event.
  *
  * Nothing committed is lost by it: on a MAP_SHARED file mapping MADV_DONTNEED only drops the
  * page table entries; the kernel carries a dirty entry's state over to the page, which stays in
  * the page cache and reaches the file as any written page does (a SIGKILL right after loses
- * nothing), and a later touch of the same bytes maps the same page again.  So the range is
- * rounded out to whole pages although the first and last may hold bytes of neighbouring frames
- * (the header, or another thread's open chunk, still being written): that thread's next store
- * there takes one minor fault and lands in the same page (the kernel flushes the TLB before it
- * forgets a dirty shared page's mapping, Linux 6.1's "delay page_remove_rmap()", so no store
- * through a stale entry escapes the dirty bit).  Without the rounding those shared pages, one a
- * chunk, would stay mapped.
+ * nothing), and a later touch of the same bytes maps the same page again.  So the windows may
+ * hold neighbouring frames that are still being written (the header, another thread's open
+ * chunk, this thread's next one): their writer's next store takes one minor fault and lands in
+ * the same page (the kernel flushes the TLB before it forgets a dirty shared page's mapping,
+ * Linux 6.1's "delay page_remove_rmap()", so no store through a stale entry escapes the dirty
+ * bit).  Without the windows, the pages a chunk shares with its neighbours, and those a fault
+ * maps beside it, would stay mapped.
  *
  * The page cache is left to the kernel.  The released pages are dirty page cache until its
  * writeback (after 30 s, or sooner past its dirty thresholds, on cgroup v2 a share of the
  * cgroup's memory): a container's limit counts them, but the kernel writes them out and drops
- * them as its reclaim needs, and throttles a process that dirties pages faster than that.  Writing them
- * out here (sync_file_range) would make them clean sooner, but does the file system's writeback
- * work in the recording thread: +9% on the 5-million-event clock loop.  Evicting them
- * (POSIX_FADV_DONTNEED) would also write them out first, and the replay that often follows a
- * recording reads them back.  Best effort: an error changes nothing in the trace. */
+ * them as its reclaim needs, and throttles a process that dirties pages faster than that.
+ * Writing them out here (sync_file_range) would make them clean sooner, but does the file
+ * system's writeback work in the recording thread: +9% on the 5-million-event clock loop.
+ * Evicting them (POSIX_FADV_DONTNEED) would also write them out first, and the replay that often
+ * follows a recording reads them back.  Best effort: an error changes nothing in the trace. */
 static void writer_release(const struct trace_writer *w, size_t lo, size_t hi)
 {
-	size_t page = (size_t)getpagesize();
-	size_t out_lo = lo & ~(page - 1), out_hi = (hi + page - 1) & ~(page - 1);
+	size_t out_lo = lo & ~(size_t)(MAP_PIECE - 1);
+	size_t out_hi = (hi + MAP_PIECE - 1) & ~(size_t)(MAP_PIECE - 1);
 	if (out_hi > w->mapped)
 		out_hi = w->mapped;
 	if (out_lo < out_hi)
@@ -348,7 +355,7 @@ static uint8_t *put_blob(uint8_t *p, uint32_t field, const uint8_t *bytes, uint3
 static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t payload, uint64_t seq)
 {
 	/* The thread is done with its previous chunk.  Released before the new one is faulted in,
-	 * which may share its last page. */
+	 * which is likely in the same windows. */
 	if (c->head)
 		chunk_release(w, c);
 	uint8_t *head = writer_reserve(w, TRACE_FRAME_CHUNK, payload);
