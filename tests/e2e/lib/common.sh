@@ -57,7 +57,8 @@ stop_all_servers() {
 
 # run OUTBASE STDIN CMD...: run CMD with stdin from STDIN ("null", "closed" or "pipe:TEXT"),
 # writing OUTBASE.out, OUTBASE.err and OUTBASE.status ("exit N" / "signal N" / "timeout",
-# then "ms N", then "maxrss_kb N").  Extra environment goes in through `env`, so runwait itself never runs under it.
+# then "ms N", then "maxrss_kb N").  Extra environment goes in through `env`, so runwait itself
+# never runs under it.
 run() {
 	local base=$1 input=$2
 	shift 2
