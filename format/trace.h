@@ -138,6 +138,7 @@ struct trace_writer {
 	size_t mapped;       /* bytes of the file allocated on disk and mapped */
 	size_t grow_step;    /* the file grows by at least this much at a time */
 	size_t end;          /* next free offset (protected by lock) */
+	size_t swept;        /* the file before this was last given back whole (protected by lock) */
 	int lock;            /* futex word */
 	int failed;          /* set once growing failed: nothing more is written */
 	struct trace_error error;

@@ -25,6 +25,10 @@
 #define RT_WRITER_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 #define TRAILER_ROOM 1024u
+/* Every SWEEP_STEP bytes of trace, the writer gives back everything but the last SWEEP_KEEP
+ * (writer_reserve). */
+#define SWEEP_STEP (4u << 20)
+#define SWEEP_KEEP (1u << 20)
 
 static void writer_lock(struct trace_writer *w)
 {
@@ -38,26 +42,23 @@ static void writer_unlock(struct trace_writer *w)
 	__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
 }
 
-/* The kernel maps the page cache in pieces of up to a PMD, 2 MiB: a large folio whole (on a
- * file system that makes them), a read fault's fault-around window.  A fault in one chunk maps
- * pages of its neighbours, which may have been released already. */
-#define MAP_PIECE (2u << 20)
-
 /* Give back the pages of file bytes [lo, hi), which the writer will not touch again: they are
- * unmapped from the process (MADV_DONTNEED), with the rest of the MAP_PIECE windows they are
- * in, which the faults of this range may have mapped.  Called per finished chunk, never per
- * event.
+ * unmapped from the process (MADV_DONTNEED).  Called per finished chunk, never per event.
  *
  * Nothing committed is lost by it: on a MAP_SHARED file mapping MADV_DONTNEED only drops the
  * page table entries; the kernel carries a dirty entry's state over to the page, which stays in
  * the page cache and reaches the file as any written page does (a SIGKILL right after loses
- * nothing), and a later touch of the same bytes maps the same page again.  So the windows may
- * hold neighbouring frames that are still being written (the header, another thread's open
- * chunk, this thread's next one): their writer's next store takes one minor fault and lands in
- * the same page (the kernel flushes the TLB before it forgets a dirty shared page's mapping,
- * Linux 6.1's "delay page_remove_rmap()", so no store through a stale entry escapes the dirty
- * bit).  Without the windows, the pages a chunk shares with its neighbours, and those a fault
- * maps beside it, would stay mapped.
+ * nothing), and a later touch of the same bytes maps the same page again.  So the range is
+ * rounded out to whole pages although the first and last may hold bytes of neighbouring frames
+ * (the header, another thread's open chunk, this thread's next one): their writer's next store
+ * there takes one minor fault and lands in the same page (the kernel flushes the TLB before it
+ * forgets a dirty shared page's mapping, Linux 6.1's "delay page_remove_rmap()", so no store
+ * through a stale entry escapes the dirty bit).  Without the rounding those shared pages, one a
+ * chunk, would stay mapped.  A write fault maps its own page only, or, for a large folio of 2 MiB
+ * (ext4 makes them), the whole folio by one PMD, which releasing any page of it unmaps: so unlike
+ * the reader's (reader.c, reader_release_chunk) the range needs no window around it.  (Windows of
+ * 2 MiB cost the clock loop 3% in re-faults, and missed the pages that come back far behind the
+ * chunks being written, which the sweep in writer_reserve catches.)
  *
  * The page cache is left to the kernel.  The released pages are dirty page cache until its
  * writeback (after 30 s, or sooner past its dirty thresholds, on cgroup v2 a share of the
@@ -69,8 +70,8 @@ static void writer_unlock(struct trace_writer *w)
  * follows a recording reads them back.  Best effort: an error changes nothing in the trace. */
 static void writer_release(const struct trace_writer *w, size_t lo, size_t hi)
 {
-	size_t out_lo = lo & ~(size_t)(MAP_PIECE - 1);
-	size_t out_hi = (hi + MAP_PIECE - 1) & ~(size_t)(MAP_PIECE - 1);
+	size_t page = (size_t)getpagesize();
+	size_t out_lo = lo & ~(page - 1), out_hi = (hi + page - 1) & ~(page - 1);
 	if (out_hi > w->mapped)
 		out_hi = w->mapped;
 	if (out_lo < out_hi)
@@ -130,14 +131,26 @@ static uint8_t *writer_reserve(struct trace_writer *w, uint32_t kind, size_t pay
 	 * still say so, and replay can tell "recording stopped" from "process killed".  Under the
 	 * lock: another thread's frame may have moved the end since this one asked. */
 	size_t need = w->end + size + (kind == TRACE_FRAME_TRAILER ? 0 : TRAILER_ROOM);
+	size_t sweep_lo = 0, sweep_hi = 0;
 	if ((!w->failed || kind == TRACE_FRAME_TRAILER) &&
 	    (need <= w->mapped || (!w->failed && writer_grow(w, need) == 0))) {
 		head = w->map + w->end;
 		uint32_t h[4] = { TRACE_FRAME_MAGIC, kind, (uint32_t)(size - TRACE_FRAME_HEAD_SIZE), 0 };
 		memcpy(head, h, sizeof h);
 		w->end += size;
+		if (w->end - w->swept >= SWEEP_STEP) {
+			sweep_lo = w->swept;
+			sweep_hi = w->swept = w->end - SWEEP_KEEP;
+		}
 	}
 	writer_unlock(w);
+	/* Each thread gives back its own chunks (chunk_open), but on ext4, which keeps a file's
+	 * page cache in large folios, the kernel maps pages behind them again now and then (a few
+	 * pages in every 64 KiB, far behind the chunks being written; not on tmpfs).  So the whole
+	 * file behind the last MiB is given back too, every few MiB: what a thread still writes
+	 * there (a chunk it opened long ago) comes back at its next store, a minor fault. */
+	if (sweep_hi)
+		writer_release(w, sweep_lo, sweep_hi & ~(size_t)(getpagesize() - 1));
 	return head;
 }
 
@@ -355,7 +368,7 @@ static uint8_t *put_blob(uint8_t *p, uint32_t field, const uint8_t *bytes, uint3
 static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t payload, uint64_t seq)
 {
 	/* The thread is done with its previous chunk.  Released before the new one is faulted in,
-	 * which is likely in the same windows. */
+	 * which may share its last page. */
 	if (c->head)
 		chunk_release(w, c);
 	uint8_t *head = writer_reserve(w, TRACE_FRAME_CHUNK, payload);
