@@ -4,6 +4,10 @@
  * are decoded as a cursor reaches them, with every length and varint bounds-checked, so a
  * corrupt, truncated or hostile file gives an error with an offset, never a crash.  Also used
  * inside the replayed process, so memory comes only from the allocator the caller passes.
+ *
+ * Reading a file mapping, it gives back the pages it has read (reader_release): the open's pass
+ * over the whole file every RELEASE_STEP bytes, a cursor the chunks it has left.  So a process
+ * replaying a trace keeps mapped only the chunks its threads are in, not the trace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +52,64 @@ static void reader_free(ProtobufCAllocator *a, void *p)
 		free(p);
 }
 
+/* The open's pass gives back what it has read every this many bytes. */
+#define RELEASE_STEP (1u << 20)
+
+/* Give back the pages of r's data[lo, hi), rounded out to whole pages, when r reads a read-only
+ * private file mapping (trace_reader_open_mapped): MADV_DONTNEED unmaps them, and as nothing
+ * ever wrote to them, a later touch maps the file's bytes again from the page cache (or the
+ * disk) — the same bytes, so an event's pointers into data stay good, and releasing is always
+ * safe, at worst a minor fault to undo.  Not for other memory, which it would zero.  A truncated
+ * file faults (SIGBUS) past its new end whether or not its pages were released, as mapped pages
+ * of a truncated file are unmapped by the kernel too. */
+static void reader_release(const struct trace_reader *r, uint64_t lo, uint64_t hi)
+{
+	if (!r->release)
+		return;
+	uint64_t page = (uint64_t)getpagesize();
+	lo &= ~(page - 1);
+	hi = (hi + page - 1) & ~(page - 1);
+	uint64_t top = ((uint64_t)r->size + page - 1) & ~(page - 1);
+	if (hi > top)
+		hi = top;
+	if (lo < hi)
+		madvise((void *)(r->data + lo), (size_t)(hi - lo), MADV_DONTNEED);
+}
+
+/* A read fault maps not only its page but more of the page cache around it: the aligned window
+ * of the kernel's fault_around_bytes (64 KiB unless tuned, aligned in addresses), or a large
+ * folio whole, up to a PMD (2 MiB, aligned in the file), on a file system that makes them.  So
+ * entering a chunk maps the frames around it again, which their readers may have released. */
+#define FAULT_AROUND (64u << 10)
+#define MAP_PIECE (2u << 20)
+
+/* A cursor is done with a chunk and the events it gave out from it: give back its pages and the
+ * windows around them its faults may have mapped, the neighbouring frames' pages included; a
+ * cursor still in one of those takes a minor fault to map its page again. */
+static void reader_release_chunk(const struct trace_reader *r, const struct trace_frame_ref *ref)
+{
+	if (!r->release)
+		return;
+	uint64_t lo = ref->offset - TRACE_FRAME_HEAD_SIZE, hi = ref->offset + ref->used;
+	uintptr_t base = (uintptr_t)r->data;
+	uintptr_t va_lo = (base + lo) & ~(uintptr_t)(FAULT_AROUND - 1);
+	uintptr_t va_hi = (base + hi + FAULT_AROUND - 1) & ~(uintptr_t)(FAULT_AROUND - 1);
+	uint64_t file_lo = lo & ~(uint64_t)(MAP_PIECE - 1);
+	uint64_t file_hi = (hi + MAP_PIECE - 1) & ~(uint64_t)(MAP_PIECE - 1);
+	uint64_t from = va_lo < base ? 0 : va_lo - base, to = va_hi - base;
+	reader_release(r, from < file_lo ? from : file_lo, to > file_hi ? to : file_hi);
+}
+
+/* The open's pass is at offset off: give back what it read since *from, once that is a step. */
+static void reader_pass(const struct trace_reader *r, uint64_t *from, uint64_t off)
+{
+	if (r->release && off - *from >= RELEASE_STEP) {
+		uint64_t upto = off & ~((uint64_t)getpagesize() - 1); /* keep the page it is in */
+		reader_release(r, *from, upto);
+		*from = upto;
+	}
+}
+
 struct frame_view {
 	uint32_t kind, reserved, used, crc;
 	uint64_t payload; /* offset */
@@ -61,6 +123,20 @@ static int is_zero(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (p[i])
 			return 0;
+	return 1;
+}
+
+/* is_zero over data[off, end), giving back each step once checked: the space a killed recording
+ * preallocated and never used, at the end of its file, can be 64 MiB. */
+static int span_is_zero(const struct trace_reader *r, uint64_t off, uint64_t end)
+{
+	while (off < end) {
+		uint64_t n = end - off < RELEASE_STEP ? end - off : RELEASE_STEP;
+		if (!is_zero(r->data + off, (size_t)n))
+			return 0;
+		reader_release(r, off, off + n);
+		off += n;
+	}
 	return 1;
 }
 
@@ -115,14 +191,18 @@ static int frame_check(const uint8_t *data, size_t size, uint64_t off, struct fr
 
 /* After a bad frame at off: is there any valid frame further on?  Looked for at every 8-aligned
  * offset, because a damaged head's length cannot be trusted. */
-static int valid_frame_after(const uint8_t *data, size_t size, uint64_t off)
+static int valid_frame_after(const struct trace_reader *r, uint64_t off)
 {
+	const uint8_t *data = r->data;
+	size_t size = r->size;
 	struct frame_view f;
+	uint64_t from = off;
 	for (uint64_t o = off + 8; o + TRACE_FRAME_HEAD_SIZE <= size; o += 8) {
 		uint32_t magic;
 		memcpy(&magic, data + o, 4);
 		if (magic == TRACE_FRAME_MAGIC && frame_check(data, size, o, &f) && f.used)
 			return 1;
+		reader_pass(r, &from, o);
 	}
 	return 0;
 }
@@ -230,14 +310,16 @@ static int check_chunk_order(struct trace_reader *r, struct trace_error *err)
 	return 0;
 }
 
-int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
-			  ProtobufCAllocator *alloc, struct trace_error *err)
+static int reader_open(struct trace_reader *r, const void *data, size_t size, int release,
+		       ProtobufCAllocator *alloc, struct trace_error *err)
 {
 	memset(r, 0, sizeof *r);
 	r->data = data;
 	r->size = size;
 	r->alloc = alloc;
+	r->release = release && size > 0;
 	const uint8_t *d = data;
+	uint64_t from = 0; /* the pass gave back what lies before (reader_pass) */
 
 	if (size == 0)
 		return reader_error(err, TRACE_E_TRUNCATED, 0, "empty file (the recording never started)");
@@ -265,7 +347,10 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 		if (f.next <= off)
 			break;
 		off = f.next;
+		reader_pass(r, &from, off);
 	}
+	reader_release(r, from, size);
+	from = 0;
 	r->chunks = reader_alloc(alloc, (cap ? cap : 1) * sizeof *r->chunks);
 	if (!r->chunks)
 		return reader_error(err, TRACE_E_NOMEM, 0, "out of memory");
@@ -278,7 +363,7 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 			/* Space the writer allocated and never used, or given back by a trimmed last
 			 * chunk: zeros to the end.  A valid frame further on means a damaged length
 			 * (a frame's `reserved` is outside the CRC) brought us here: corrupt. */
-			if (!is_zero(d + off, size - off) && valid_frame_after(d, size, off)) {
+			if (!span_is_zero(r, off, size) && valid_frame_after(r, off)) {
 				trace_reader_close(r);
 				return reader_error(err, TRACE_E_CORRUPT, off,
 						    "damaged frame length before offset %llu",
@@ -287,7 +372,7 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 			break;
 		}
 		if (!frame_check(d, size, off, &f)) {
-			if (r->trailer || valid_frame_after(d, size, off)) {
+			if (r->trailer || valid_frame_after(r, off)) {
 				trace_reader_close(r);
 				if (f.zeroed)
 					return reader_error(err, TRACE_E_CORRUPT, off,
@@ -362,6 +447,7 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 		}
 		nframes++;
 		off = f.next;
+		reader_pass(r, &from, off);
 	}
 	/* A head cut short by the end of the file is a torn tail too (zeros are unused space). */
 	if (!r->torn_offset && off < size && off + TRACE_FRAME_HEAD_SIZE > size &&
@@ -391,7 +477,21 @@ int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 		r->tids[j] = t;
 		r->ntids++;
 	}
+	/* The pass is over: nothing stays mapped in but what the cursors come to. */
+	reader_release(r, 0, size);
 	return check_chunk_order(r, err);
+}
+
+int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
+			  ProtobufCAllocator *alloc, struct trace_error *err)
+{
+	return reader_open(r, data, size, 0, alloc, err);
+}
+
+int trace_reader_open_mapped(struct trace_reader *r, const void *data, size_t size,
+			     ProtobufCAllocator *alloc, struct trace_error *err)
+{
+	return reader_open(r, data, size, 1, alloc, err);
 }
 
 int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAllocator *alloc,
@@ -418,7 +518,7 @@ int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAl
 		}
 	}
 	close(fd);
-	if (trace_reader_open_mem(r, data, (size_t)st.st_size, alloc, err) < 0) {
+	if (trace_reader_open_mapped(r, data, (size_t)st.st_size, alloc, err) < 0) {
 		if (st.st_size > 0)
 			munmap((void *)data, (size_t)st.st_size);
 		return -1;
@@ -657,6 +757,12 @@ static int cursor_next_thread(struct trace_cursor *c, struct trace_event *ev, st
 			}
 			return 0;
 		}
+		/* Done with this chunk; give back the one before it.  One behind, because the
+		 * caller may still use the last event it got, in this chunk, and touching it maps
+		 * the pages around it again.  A thread keeps two chunks mapped, not the trace. */
+		if (c->left)
+			reader_release_chunk(c->r, &c->r->chunks[c->left - 1]);
+		c->left = c->chunk + 1;
 		c->chunk++;
 		int in = cursor_enter_chunk(c, err);
 		if (in <= 0)

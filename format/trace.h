@@ -127,7 +127,9 @@ static inline int trace_value_slot(uint32_t call, int64_t arg0)
 /* ---------------------------------------------------------------------------------------------
  * Writer.  Used by libretrace inside the recorded process, so it never calls malloc or stdio;
  * all its memory is the caller's struct and the file mapping.  Thread-safe: chunk reservation
- * and file growth take the writer's lock, appending to an own chunk takes nothing.
+ * and file growth take the writer's lock, appending to an own chunk takes nothing.  Only the
+ * chunks being written stay mapped in: a finished chunk's pages are unmapped and written out
+ * (writer.c, writer_release), so the process's memory does not grow with its trace.
  */
 struct trace_writer {
 	int fd;
@@ -136,6 +138,7 @@ struct trace_writer {
 	size_t mapped;       /* bytes of the file allocated on disk and mapped */
 	size_t grow_step;    /* the file grows by at least this much at a time */
 	size_t end;          /* next free offset (protected by lock) */
+	size_t swept;        /* the file before this was last given back whole (protected by lock) */
 	int lock;            /* futex word */
 	int failed;          /* set once growing failed: nothing more is written */
 	struct trace_error error;
@@ -177,6 +180,11 @@ int trace_writer_append_value(struct trace_writer *w, struct trace_chunk *c, uin
 			      uint64_t seq, uint32_t call, int64_t arg0, int64_t result, int64_t value,
 			      uint32_t location);
 
+/* The thread is done with c (it exits): its pages are given back to the system, as each chunk's
+ * are when its thread moves on to the next.  Only a hint: if the thread appends again, the
+ * pages come back (from the page cache, where everything committed stays). */
+void trace_writer_release_chunk(struct trace_writer *w, struct trace_chunk *c);
+
 /* Give back the unused end of c's chunk when it is the last frame of the file (the thread
  * finishing a trace), so the file ends where its data does.  Crash-safe: a single store shrinks
  * the frame, and the bytes it gives back are zeros, which end the frames. */
@@ -191,7 +199,9 @@ size_t trace_writer_size(const struct trace_writer *w);
 /* ---------------------------------------------------------------------------------------------
  * Reader.  Validates the prefix, every frame head and every commit checksum when it opens;
  * events are decoded (strictly) as a cursor reaches them.  Memory comes from the allocator
- * given (NULL: protobuf-c's default, i.e. malloc).
+ * given (NULL: protobuf-c's default, i.e. malloc).  A reader of a file mapping gives back the
+ * pages it has read, during the open's pass over the file and as each cursor leaves a chunk,
+ * so its memory does not grow with the trace either (reader.c, reader_release).
  */
 struct trace_frame_ref {
 	uint64_t offset;       /* of the payload in the file */
@@ -207,6 +217,8 @@ struct trace_reader {
 	const uint8_t *data;
 	size_t size;
 	int own_mapping;           /* opened by trace_reader_open_file: unmap on close */
+	int release;               /* data is a read-only private file mapping: pages read are
+				      given back (trace_reader_open_mapped) */
 	ProtobufCAllocator *alloc;
 	Retrace__Header *header;
 	Retrace__Trailer *trailer; /* NULL: the process did not exit cleanly */
@@ -220,6 +232,12 @@ struct trace_reader {
 
 int trace_reader_open_mem(struct trace_reader *r, const void *data, size_t size,
 			  ProtobufCAllocator *alloc, struct trace_error *err);
+/* The same for data mapped PROT_READ, MAP_PRIVATE from a file and never written: the reader
+ * unmaps the pages it has read (MADV_DONTNEED), which come back from the file when touched
+ * again, so pointers into data (events' byte fields) stay good.  Not for other memory, whose
+ * contents MADV_DONTNEED would discard. */
+int trace_reader_open_mapped(struct trace_reader *r, const void *data, size_t size,
+			     ProtobufCAllocator *alloc, struct trace_error *err);
 int trace_reader_open_file(struct trace_reader *r, const char *path, ProtobufCAllocator *alloc,
 			   struct trace_error *err);
 void trace_reader_close(struct trace_reader *r);
@@ -234,6 +252,8 @@ struct trace_cursor {
 	uint32_t tid;
 	size_t chunk;     /* index into r->chunks of the current chunk; r->nchunks when done */
 	const uint8_t *pos, *end;
+	size_t left;      /* 1 + index of the chunk it left last, 0: none; its pages are given back
+			     when it leaves the next one (reader.c, reader_release_chunk) */
 	uint64_t next_seq;
 	struct trace_value_state values;
 	int gapless;        /* thread cursor of the only thread of a trace with a trailer: numbers

@@ -5,6 +5,9 @@
  * thread appends to its own chunk without locking; a chunk's commit word (length and CRC of all
  * it holds) is stored last, in one aligned 8-byte store, after every event.  Runs inside the
  * recorded process: no malloc, no stdio, and errno is left as it was found.
+ *
+ * Memory stays flat however long the recording runs: a chunk its thread is done with is let go
+ * of (writer_release), so the process keeps mapped only the chunks being written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,10 @@
 #define RT_WRITER_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 #define TRAILER_ROOM 1024u
+/* Every SWEEP_STEP bytes of trace, the writer gives back everything but the last SWEEP_KEEP
+ * (writer_reserve). */
+#define SWEEP_STEP (4u << 20)
+#define SWEEP_KEEP (1u << 20)
 
 static void writer_lock(struct trace_writer *w)
 {
@@ -33,6 +40,49 @@ static void writer_lock(struct trace_writer *w)
 static void writer_unlock(struct trace_writer *w)
 {
 	__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Give back the pages of file bytes [lo, hi), which the writer will not touch again: they are
+ * unmapped from the process (MADV_DONTNEED).  Called per finished chunk, never per event.
+ *
+ * Nothing committed is lost by it: on a MAP_SHARED file mapping MADV_DONTNEED only drops the
+ * page table entries; the kernel carries a dirty entry's state over to the page, which stays in
+ * the page cache and reaches the file as any written page does (a SIGKILL right after loses
+ * nothing), and a later touch of the same bytes maps the same page again.  So the range is
+ * rounded out to whole pages although the first and last may hold bytes of neighbouring frames
+ * (the header, another thread's open chunk, this thread's next one): their writer's next store
+ * there takes one minor fault and lands in the same page (the kernel flushes the TLB before it
+ * forgets a dirty shared page's mapping, Linux 6.1's "delay page_remove_rmap()", so no store
+ * through a stale entry escapes the dirty bit).  Without the rounding those shared pages, one a
+ * chunk, would stay mapped.  A write fault maps its own page only, or, for a large folio of 2 MiB
+ * (ext4 makes them), the whole folio by one PMD, which releasing any page of it unmaps: so unlike
+ * the reader's (reader.c, reader_release_chunk) the range needs no window around it.  (Windows of
+ * 2 MiB cost the clock loop 3% in re-faults, and missed the pages that come back far behind the
+ * chunks being written, which the sweep in writer_reserve catches.)
+ *
+ * The page cache is left to the kernel.  The released pages are dirty page cache until its
+ * writeback (after 30 s, or sooner past its dirty thresholds, on cgroup v2 a share of the
+ * cgroup's memory): a container's limit counts them, but the kernel writes them out and drops
+ * them as its reclaim needs, and throttles a process that dirties pages faster than that.
+ * Writing them out here (sync_file_range) would make them clean sooner, but does the file
+ * system's writeback work in the recording thread: +9% on the 5-million-event clock loop.
+ * Evicting them (POSIX_FADV_DONTNEED) would also write them out first, and the replay that often
+ * follows a recording reads them back.  Best effort: an error changes nothing in the trace. */
+static void writer_release(const struct trace_writer *w, size_t lo, size_t hi)
+{
+	size_t page = (size_t)getpagesize();
+	size_t out_lo = lo & ~(page - 1), out_hi = (hi + page - 1) & ~(page - 1);
+	if (out_hi > w->mapped)
+		out_hi = w->mapped;
+	if (out_lo < out_hi)
+		madvise(w->map + out_lo, out_hi - out_lo, MADV_DONTNEED);
+}
+
+/* The bytes of c's frame, head included, in the file. */
+static void chunk_release(const struct trace_writer *w, const struct trace_chunk *c)
+{
+	size_t at = (size_t)(c->head - w->map);
+	writer_release(w, at, at + TRACE_FRAME_HEAD_SIZE + c->cap);
 }
 
 static int writer_fail(struct trace_writer *w, enum trace_status code, int err, const char *what)
@@ -81,14 +131,26 @@ static uint8_t *writer_reserve(struct trace_writer *w, uint32_t kind, size_t pay
 	 * still say so, and replay can tell "recording stopped" from "process killed".  Under the
 	 * lock: another thread's frame may have moved the end since this one asked. */
 	size_t need = w->end + size + (kind == TRACE_FRAME_TRAILER ? 0 : TRAILER_ROOM);
+	size_t sweep_lo = 0, sweep_hi = 0;
 	if ((!w->failed || kind == TRACE_FRAME_TRAILER) &&
 	    (need <= w->mapped || (!w->failed && writer_grow(w, need) == 0))) {
 		head = w->map + w->end;
 		uint32_t h[4] = { TRACE_FRAME_MAGIC, kind, (uint32_t)(size - TRACE_FRAME_HEAD_SIZE), 0 };
 		memcpy(head, h, sizeof h);
 		w->end += size;
+		if (w->end - w->swept >= SWEEP_STEP) {
+			sweep_lo = w->swept;
+			sweep_hi = w->swept = w->end - SWEEP_KEEP;
+		}
 	}
 	writer_unlock(w);
+	/* Each thread gives back its own chunks (chunk_open), but on ext4, which keeps a file's
+	 * page cache in large folios, the kernel maps pages behind them again now and then (a few
+	 * pages in every 64 KiB, far behind the chunks being written; not on tmpfs).  So the whole
+	 * file behind the last MiB is given back too, every few MiB: what a thread still writes
+	 * there (a chunk it opened long ago) comes back at its next store, a minor fault. */
+	if (sweep_hi)
+		writer_release(w, sweep_lo, sweep_hi & ~(size_t)(getpagesize() - 1));
 	return head;
 }
 
@@ -172,6 +234,9 @@ static int writer_put_message(struct trace_writer *w, uint32_t kind, const Proto
 	protobuf_c_message_pack(m, head + TRACE_FRAME_HEAD_SIZE);
 	uint32_t crc = trace_crc32c(trace_crc32c(0, head, TRACE_FRAME_CRC_HEAD), head + TRACE_FRAME_HEAD_SIZE, n);
 	frame_commit(head, (uint32_t)n, crc);
+	/* written once: a header of a large environment is several pages */
+	size_t at = (size_t)(head - w->map);
+	writer_release(w, at, at + TRACE_FRAME_HEAD_SIZE + *(uint32_t *)(head + 8));
 	errno = saved;
 	return 0;
 }
@@ -191,6 +256,14 @@ void trace_writer_trim_chunk(struct trace_writer *w, struct trace_chunk *c)
 		w->end = (size_t)(c->head - w->map) + TRACE_FRAME_HEAD_SIZE + keep;
 	}
 	writer_unlock(w);
+}
+
+void trace_writer_release_chunk(struct trace_writer *w, struct trace_chunk *c)
+{
+	int saved = errno;
+	if (c->head)
+		chunk_release(w, c);
+	errno = saved;
 }
 
 int trace_writer_put_trailer(struct trace_writer *w, const Retrace__Trailer *t)
@@ -294,6 +367,10 @@ static uint8_t *put_blob(uint8_t *p, uint32_t field, const uint8_t *bytes, uint3
 /* Open a new chunk for c's thread starting at sequence number seq. */
 static int chunk_open(struct trace_writer *w, struct trace_chunk *c, uint32_t payload, uint64_t seq)
 {
+	/* The thread is done with its previous chunk.  Released before the new one is faulted in,
+	 * which may share its last page. */
+	if (c->head)
+		chunk_release(w, c);
 	uint8_t *head = writer_reserve(w, TRACE_FRAME_CHUNK, payload);
 	if (!head)
 		return -1;

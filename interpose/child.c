@@ -151,7 +151,7 @@ static void rt_play(const char *path, int depth)
 	struct trace_error err;
 	struct trace_cursor c;
 	struct trace_event ev;
-	if (trace_reader_open_mem(&r, map, (size_t)st.st_size, &rt_protobuf_allocator, &err) < 0 ||
+	if (trace_reader_open_mapped(&r, map, (size_t)st.st_size, &rt_protobuf_allocator, &err) < 0 ||
 	    trace_cursor_init(&c, &r, 0, &err) != 0) {
 		rt_msg("warning: the child process's trace %s is unusable (%s); what it wrote to the "
 		       "terminal is not replayed", path, err.msg);

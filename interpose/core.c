@@ -231,6 +231,11 @@ void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value)
 	rt_signals_poll();
 }
 
+void rt_record_thread_done(struct rt_thread *t)
+{
+	trace_writer_release_chunk(&rt_writer, &t->chunk);
+}
+
 /* ---- replay ------------------------------------------------------------------------------- */
 
 /* Replay: take in one of the events that only say where the program's next events are made
@@ -757,7 +762,7 @@ void rt_replay_forked_child(unsigned child)
 			  MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
 	struct trace_error err;
 	if (data == MAP_FAILED ||
-	    trace_reader_open_mem(&rt_reader, data, rt_trace_map_len, &rt_protobuf_allocator, &err) < 0) {
+	    trace_reader_open_mapped(&rt_reader, data, rt_trace_map_len, &rt_protobuf_allocator, &err) < 0) {
 		rt_msg("cannot replay the child's trace %s: %s", path,
 		       data == MAP_FAILED ? strerrordesc_np(errno) : err.msg);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
@@ -834,8 +839,8 @@ static void rt_start_replay(int argc, char **argv, const char *path, const char 
 		}
 	}
 	struct trace_error err;
-	if (trace_reader_open_mem(&rt_reader, data, (size_t)st.st_size, &rt_protobuf_allocator,
-				  &err) < 0) {
+	if (trace_reader_open_mapped(&rt_reader, data, (size_t)st.st_size, &rt_protobuf_allocator,
+				     &err) < 0) {
 		rt_msg("cannot replay %s: %s", path, err.msg);
 		rt_exit_with(RETRACE_EXIT_BAD_TRACE, 0);
 	}

@@ -126,6 +126,10 @@ void rt_record_append(struct trace_event *ev);
 /* Record an event that has only call, arg0, result and value (clocks, ids): the hot path. */
 void rt_record_value(uint32_t call, int64_t arg0, int64_t result, int64_t value);
 
+/* Record: the thread made its last event (THREAD_EXIT); its chunk's pages go back to the
+ * system. */
+void rt_record_thread_done(struct rt_thread *t);
+
 /* Replay: the next event of this thread, which must be `call` with these key arguments;
  * anything else is a divergence (reported; the process exits). */
 const struct trace_event *rt_replay_next(uint32_t call, int64_t arg0, int64_t arg1, int64_t arg2);

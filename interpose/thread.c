@@ -168,6 +168,7 @@ static void rt_thread_finished(struct rt_thread *t)
 		} else {
 			struct trace_event ev = { .call = RETRACE__CALL__CALL_THREAD_EXIT };
 			rt_record(&ev);
+			rt_record_thread_done(t);
 		}
 	}
 	if (rt_replaying())

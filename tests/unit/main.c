@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, suite_roundtrip());
 	srunner_add_suite(sr, suite_corrupt());
 	srunner_add_suite(sr, suite_crash());
+	srunner_add_suite(sr, suite_memory());
 	srunner_add_suite(sr, suite_sequence());
 	srunner_add_suite(sr, suite_redact());
 	srunner_run_all(sr, CK_NORMAL);

@@ -58,6 +58,7 @@ Suite *suite_names(void);
 Suite *suite_roundtrip(void);
 Suite *suite_corrupt(void);
 Suite *suite_crash(void);
+Suite *suite_memory(void);
 Suite *suite_sequence(void);
 Suite *suite_redact(void);
 

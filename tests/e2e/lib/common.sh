@@ -57,7 +57,8 @@ stop_all_servers() {
 
 # run OUTBASE STDIN CMD...: run CMD with stdin from STDIN ("null", "closed" or "pipe:TEXT"),
 # writing OUTBASE.out, OUTBASE.err and OUTBASE.status ("exit N" / "signal N" / "timeout",
-# then "ms N").  Extra environment goes in through `env`, so runwait itself never runs under it.
+# then "ms N", then "maxrss_kb N").  Extra environment goes in through `env`, so runwait itself
+# never runs under it.
 run() {
 	local base=$1 input=$2
 	shift 2
@@ -71,6 +72,9 @@ run() {
 }
 status_of() { head -n 1 "$1.status" 2>/dev/null || echo "no status"; }
 ms_of() { sed -n 's/^ms //p' "$1.status" 2>/dev/null; }
+# maxrss_of BASE: the run's peak resident memory in KiB (runwait, from wait4: CMD's and that of
+# the descendants it waited for, the largest).
+maxrss_of() { sed -n 's/^maxrss_kb //p' "$1.status" 2>/dev/null; }
 
 # same BASE1 BASE2: stdout, stderr and status equal byte for byte.
 same() {

@@ -2,8 +2,11 @@
  *
  *   runwait STATUSFILE TIMEOUT_SECONDS CMD [ARG...]
  *
- * STATUSFILE gets "exit N", "signal N" or "timeout", then "ms N" (wall time).  Bash's $? cannot
- * tell a death by SIGKILL from exit(137), and the tests must.  CMD inherits stdin, stdout, stderr,
+ * STATUSFILE gets "exit N", "signal N" or "timeout", then "ms N" (wall time), then "maxrss_kb N"
+ * (the peak resident memory of CMD and of the descendants it waited for, from wait4).  Bash's $?
+ * cannot tell a death by SIGKILL from exit(137), and the tests must.  The peak is measured here,
+ * not by a Python parent: exec keeps the old image's peak, so a child a big process forks starts
+ * with the parent's, where this small one's hides nothing.  CMD inherits stdin, stdout, stderr,
  * the environment and signal dispositions untouched; it runs in its own process group so that a
  * timeout can kill it with everything it started.
  */
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,11 +66,13 @@ int main(int argc, char **argv)
 	alarm(timeout_s);
 
 	int status = 0;
+	struct rusage ru;
+	memset(&ru, 0, sizeof ru);
 	for (;;) {
-		if (waitpid(pid, &status, 0) == pid)
+		if (wait4(pid, &status, 0, &ru) == pid)
 			break;
 		if (errno != EINTR) {
-			perror("runwait: waitpid");
+			perror("runwait: wait4");
 			return 2;
 		}
 		if (timed_out) {
@@ -89,6 +95,7 @@ int main(int argc, char **argv)
 	else
 		fprintf(f, "exit %d\n", WEXITSTATUS(status));
 	fprintf(f, "ms %lld\n", elapsed);
+	fprintf(f, "maxrss_kb %ld\n", ru.ru_maxrss);
 	if (fclose(f) != 0) {
 		perror(status_path);
 		return 2;
