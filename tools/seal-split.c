@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "seal-split.h"
@@ -183,6 +184,16 @@ static int seg_emit(struct segment *s, size_t from, size_t to, split_put_fn put,
 	return 0;
 }
 
+/* The pages of plain[from..to) the encoder is done with go back (a file mapping: they are the
+ * page cache's, read again if needed), so the sealer's memory stays flat however big the trace. */
+static void release(const uint8_t *plain, size_t from, size_t to)
+{
+	uintptr_t a = ((uintptr_t)(plain + from) + 4095) & ~(uintptr_t)4095;
+	uintptr_t b = (uintptr_t)(plain + to) & ~(uintptr_t)4095;
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 static int emit_raw(const uint8_t *p, size_t n, split_put_fn put, void *arg)
 {
 	while (n > 0) {
@@ -192,6 +203,7 @@ static int emit_raw(const uint8_t *p, size_t n, split_put_fn put, void *arg)
 		put_le64(head + 1, k);
 		if (put(arg, head, sizeof head) < 0 || put(arg, p, k) < 0)
 			return -1;
+		release(p, 0, k);
 		p += k;
 		n -= k;
 	}
@@ -233,6 +245,7 @@ int split_encode(const uint8_t *plain, size_t len, split_put_fn put, void *arg)
 		seg_free(&s);
 		if (rc < 0)
 			return -1;
+		release(plain, seg_start, pos);
 		seg_start = pos;
 	}
 	return 0;

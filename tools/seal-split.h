@@ -24,14 +24,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPLIT_SEGMENT (16u << 20)
+/* small enough that sealing and unsealing stay within a few MiB (a segment is held whole, and
+ * unsealing holds its plain bytes too), big enough that a stream compresses as well as a
+ * whole trace's would */
+#define SPLIT_SEGMENT (2u << 20)
 
 /* Where the split content goes; returns 0, or -1 to stop (its reason is the caller's).  (NULL, 0)
  * marks the end of a stream: a compressor may start afresh there. */
 typedef int (*split_put_fn)(void *arg, const uint8_t *p, size_t n);
 
-/* The whole plain trace plain[0..len) as split content, through put.  0, or -1 when put failed
- * or memory ran out (errno ENOMEM). */
+/* The whole plain trace plain[0..len) as split content, through put.  plain must be a read-only
+ * file mapping: the pages it is done with are given back (MADV_DONTNEED) as it goes.  0, or -1
+ * when put failed or memory ran out (errno ENOMEM). */
 int split_encode(const uint8_t *plain, size_t len, split_put_fn put, void *arg);
 
 /* Unsplitting, fed the content bit by bit as it is decompressed; the plain bytes go to fd. */

@@ -391,8 +391,13 @@ static int seal_content(int raw_fd, uint64_t plain_size, int compress, struct si
 	int rc = -1;
 	struct compressor c = { .s = s };
 	if (!compress) {
-		if (sink_put(s, map, (size_t)plain_size) < 0)
-			goto write_failed;
+		for (size_t at = 0; at < (size_t)plain_size; at += SPLIT_SEGMENT) {
+			size_t k = (size_t)plain_size - at < SPLIT_SEGMENT ? (size_t)plain_size - at
+									 : SPLIT_SEGMENT;
+			if (sink_put(s, map + at, k) < 0)
+				goto write_failed;
+			madvise((void *)(map + at), k & ~(size_t)4095, MADV_DONTNEED); /* flat memory */
+		}
 	} else {
 		c.z = ZSTD_createCCtx();
 		c.out_cap = ZSTD_CStreamOutSize();
