@@ -8,6 +8,7 @@
 #                      (the tools built with them) over mutated recordings
 #   make check-mutate  mutated recordings through every tool (tests/mutate/run)
 #   make check-e2e-encrypted  the end-to-end tests with every recording encrypted to a key
+#   make check-deb     the Debian package builds, passes lintian, installs, and its commands work
 #   make fuzz          afl-fuzz on the reader and retrace-dump for FUZZ_SECONDS (default 60);
 #                      installs afl++ if missing (tests/fuzz/run)
 #   make demo          record an example program, replay it offline, show the outputs match
@@ -175,7 +176,11 @@ check-e2e: all
 check-e2e-encrypted: all
 	$(Q)E2E_ENCRYPT=1 PYTHON=$(PYTHON) tests/e2e/run
 
-check: deps-check all check-unit check-mutate check-asan check-e2e check-e2e-encrypted
+# The Debian package: built, lintian-clean, installable here, and its installed commands work.
+check-deb: deps-check all
+	$(Q)PYTHON=$(PYTHON) tests/deb/run
+
+check: deps-check all check-unit check-mutate check-asan check-e2e check-e2e-encrypted check-deb
 
 demo: deps-check all
 	$(Q)PYTHON=$(PYTHON) examples/demo.sh
@@ -231,6 +236,6 @@ deb: deps-check
 clean:
 	rm -rf $(B)
 
-.PHONY: all check check-unit check-asan check-mutate check-e2e check-e2e-encrypted asan-tools fuzz fuzz-deps demo bench \
+.PHONY: all check check-unit check-asan check-mutate check-e2e check-e2e-encrypted check-deb asan-tools fuzz fuzz-deps demo bench \
 	deps deps-check install deb clean
 .SECONDARY:

@@ -23,6 +23,14 @@ entry_prefill() {
 	wait_until 10 test -e "$dir/$running.lock"
 }
 
+# entry_release_holder: stop the other replica's flock and the sleep it runs (killing flock alone
+# would leave the sleep behind, holding the lock).
+entry_release_holder() {
+	pkill -TERM -P "$ENTRY_HOLDER" 2>/dev/null
+	kill "$ENTRY_HOLDER" 2>/dev/null
+	wait "$ENTRY_HOLDER" 2>/dev/null
+}
+
 # entry_left DIR: what is in DIR, as one line: finished traces of the prefill by stamp ("old1"
 # ...), "ours" for the run's, then the others' files.
 entry_left() {
@@ -39,7 +47,7 @@ if selected entrypoint_retention; then
 
 	entry_prefill "$d/count" $old1 $old2 $old3 $old4
 	entry_run "$d/count-run" "$d/count" RETRACE_RETAIN_COUNT=2 -- "$PYTHON" "$PROGS/transparent.py"
-	kill "$ENTRY_HOLDER"; wait "$ENTRY_HOLDER" 2>/dev/null
+	entry_release_holder
 	want="$others old:$old4 old:$old4.1 ours"
 	if [ "$(entry_left "$d/count")" = "$want" ] && same "$d/native" "$d/count-run"; then
 		ok "entrypoint_retention: RETRACE_RETAIN_COUNT=2 keeps the newest old trace and the run's"
@@ -52,7 +60,7 @@ if selected entrypoint_retention; then
 	# 4 x (1 MiB + 4 KiB) and the run's own (some KiB): 2600 KiB hold the two newest
 	entry_prefill "$d/bytes" $old1 $old2 $old3 $old4
 	entry_run "$d/bytes-run" "$d/bytes" RETRACE_RETAIN_BYTES=2600K -- "$PYTHON" "$PROGS/transparent.py"
-	kill "$ENTRY_HOLDER"; wait "$ENTRY_HOLDER" 2>/dev/null
+	entry_release_holder
 	want="$others old:$old3 old:$old3.1 old:$old4 old:$old4.1 ours"
 	if [ "$(entry_left "$d/bytes")" = "$want" ] && same "$d/native" "$d/bytes-run"; then
 		ok "entrypoint_retention: RETRACE_RETAIN_BYTES=2600K deletes the oldest until the rest fit"
@@ -65,7 +73,7 @@ if selected entrypoint_retention; then
 	recent=$(date -u -d '1 day ago' +%Y%m%dT%H%M%SZ)
 	entry_prefill "$d/days" $old1 $old2 "$recent"
 	entry_run "$d/days-run" "$d/days" RETRACE_RETAIN_DAYS=30 -- "$PYTHON" "$PROGS/transparent.py"
-	kill "$ENTRY_HOLDER"; wait "$ENTRY_HOLDER" 2>/dev/null
+	entry_release_holder
 	want="$others old:$recent old:$recent.1 ours"
 	if [ "$(entry_left "$d/days")" = "$want" ] && same "$d/native" "$d/days-run"; then
 		ok "entrypoint_retention: RETRACE_RETAIN_DAYS=30 deletes the traces started longer ago"
