@@ -22,6 +22,8 @@ struct buf {
 
 static int buf_add(struct buf *b, const uint8_t *p, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (b->n + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->n + n)
@@ -400,13 +402,17 @@ static int drain(struct unsplit *u, char *why, size_t wn)
 		rc = put_back(u, s, (size_t)size, n64, n, why, wn);
 		pos += (size_t)size;
 	}
-	memmove(u->buf, u->buf + pos, u->have - pos);
-	u->have -= pos;
+	if (pos) {
+		memmove(u->buf, u->buf + pos, u->have - pos);
+		u->have -= pos;
+	}
 	return rc;
 }
 
 int unsplit_feed(struct unsplit *u, const uint8_t *p, size_t n, char *why, size_t wn)
 {
+	if (n == 0)
+		return 0;
 	if (u->have + n > u->cap) {
 		size_t cap = u->cap ? u->cap : 1u << 16;
 		while (cap < u->have + n)
