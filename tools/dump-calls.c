@@ -122,6 +122,45 @@ enum call_family call_family_of(uint32_t call)
 	return info != NULL ? info->family : FAMILY_OTHER;
 }
 
+/* The function a call number stands for when its `which` argument picks one of several
+ * (retrace.proto lists them); NULL when the number names it already. */
+const char *call_function_name(const struct trace_event *ev)
+{
+	static const char *const stat_names[] = { "stat", "lstat", "fstatat", "statx", "statvfs",
+						  "fstatvfs" };
+	static const char *const file_op_names[] = { NULL, "unlink", "rmdir", "mkdir", "rename",
+		"truncate", "chmod", "chown", "utimens", "symlink", "link", "chdir", "fchdir",
+		"setxattr", "removexattr", "mknod" };
+	static const char *const fsync_names[] = { NULL, "fsync", "fdatasync", "ftruncate",
+		"fchmod", "fchown", "futimens", "fsetxattr", "fremovexattr", "posix_fallocate",
+		"flock" };
+	static const char *const xattr_names[] = { "listxattr", "llistxattr", "getxattr",
+						   "lgetxattr", "flistxattr", "fgetxattr" };
+	static const char *const byname_names[] = { "gethostbyname", "gethostbyname_r",
+						    "gethostbyname2", "gethostbyname2_r" };
+	static const char *const fork_names[] = { NULL, "fork", "vfork", "posix_spawn",
+						  "posix_spawnp" };
+	static const char *const signal_setup_names[] = { NULL, "setitimer", "alarm", "getitimer",
+							  "pause", "sigsuspend", "pidfd_send_signal" };
+#define PICK(names, i) \
+	((i) >= 0 && (i) < (int64_t)(sizeof names / sizeof names[0]) ? names[i] : NULL)
+	switch (ev->call) {
+	case CALL(STAT): return PICK(stat_names, ev->arg0);
+	case CALL(FILE_OP): return PICK(file_op_names, ev->arg0);
+	case CALL(FSYNC): return PICK(fsync_names, ev->arg1);
+	case CALL(XATTR): return PICK(xattr_names, ev->arg0);
+	case CALL(GETHOSTBYNAME): return PICK(byname_names, ev->arg2);
+	case CALL(GETHOSTBYADDR): return ev->arg2 == 1 ? "gethostbyaddr_r" : NULL;
+	case CALL(OPENDIR): return ev->arg0 >= 0 ? "fdopendir" : NULL;
+	case CALL(FD_NUMBER): return fd_number_name(ev->arg0);
+	case CALL(FORK): return PICK(fork_names, ev->arg0);
+	case CALL(WAIT): return ev->arg0 == 2 ? "waitid" : "waitpid";
+	case CALL(SIGNAL_SETUP): return PICK(signal_setup_names, ev->arg0);
+	default: return NULL;
+	}
+#undef PICK
+}
+
 /* The next NUL-separated string of aux from *at on; 0 when there are no more.  A NUL ends a
  * string (lookups store one after each); the last may end with aux instead (paths do). */
 int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_t **s,

@@ -73,6 +73,9 @@ struct call_info {
 
 const struct call_info *call_info_of(uint32_t call);
 enum call_family call_family_of(uint32_t call);
+/* The function a call number stands for when its `which` argument picks one of several (stat's
+ * lstat, file_op's unlink: retrace.proto lists them); NULL when the number names it already. */
+const char *call_function_name(const struct trace_event *ev);
 /* The next NUL-separated string of aux from *at on; 0 when there are no more.  A NUL ends a
  * string (lookups store one after each); the last may end with aux instead (paths do). */
 int aux_next_string(const uint8_t *aux, uint32_t len, uint32_t *at, const uint8_t **s,
@@ -210,6 +213,32 @@ const char *yield_kind_name(int64_t kind);
 /* What an FD_NUMBER's arg0 says it was: "open", "close", "dup", "dup2", "opendir", "closedir";
  * NULL for a number this version does not know. */
 const char *fd_number_name(int64_t which);
+
+/* ---- dump-grep.c: --grep, the events to print ------------------------------------------- */
+
+/* One --grep PATTERN: a call's name (as printed: stat or lstat), a family's (as --stats lists
+ * them: net, files), or FILE[:LINE], a Python location. */
+struct grep_pattern {
+	enum { GREP_CALL, GREP_FAMILY, GREP_LOCATION } kind;
+	const char *text;        /* the pattern as given: GREP_CALL's name */
+	enum call_family family; /* GREP_FAMILY's */
+	const char *file;        /* GREP_LOCATION's FILE: file_len bytes of text */
+	size_t file_len;
+	int64_t line;            /* GREP_LOCATION's LINE; -1: any */
+};
+
+struct grep {
+	struct grep_pattern *patterns; /* n == 0: no --grep, every event is printed */
+	size_t n;
+};
+
+/* Adds pattern (kept, not copied); NULL, or why it is no pattern (a usage error). */
+const char *grep_add(struct grep *g, const char *pattern);
+/* Whether ev matches any pattern: its call or family, or the location it was made at (with
+ * stacks, any frame of its Python stack: the locations its text shows). */
+int grep_matches(const struct grep *g, const struct trace_event *ev, const struct py_names *py,
+		 int stacks);
+void grep_free(struct grep *g);
 
 /* ---- dump-stats.c ------------------------------------------------------------------------- */
 

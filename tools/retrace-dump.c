@@ -28,7 +28,8 @@ const char tool_name[] = "retrace-dump";
 
 static void usage(void)
 {
-	printf("Usage: %s [--json] [--header | --stats | --stacks | --tree] [--key FILE] TRACE\n"
+	printf("Usage: %s [--json] [--header | --stats | --stacks | --tree] [--grep PATTERN]...\n"
+	       "       [--key FILE] TRACE\n"
 	       "Print the header, the events and the trailer of a retrace trace.\n"
 	       "\n"
 	       "      --json     one JSON object per line instead of text\n"
@@ -41,6 +42,13 @@ static void usage(void)
 	       "                 command line and how it ended\n"
 	       "      --stacks   with each event, the Python frames that called its own\n"
 	       "                 (traces recorded with retrace-record --python-stacks)\n"
+	       "      --grep=PATTERN\n"
+	       "                 print only the events PATTERN matches (repeatable: any):\n"
+	       "                 a call (recv, clock_gettime, lstat), a family as --stats\n"
+	       "                 names them (net, time, files ...), or FILE[:LINE], the\n"
+	       "                 Python location an event was made at (app.py:42,\n"
+	       "                 lib/python3.11/socket.py; with --stacks, any of its frames).\n"
+	       "                 Each event's #SEQ (\"seq\") is what retrace-replay --break takes\n"
 	       "      --key=FILE the secret key (retrace-keygen) of an encrypted trace; also\n"
 	       "                 RETRACE_SECRET_KEY\n"
 	       "      --help     show this help and exit\n"
@@ -56,45 +64,6 @@ static void usage(void)
 /* ---------------------------------------------------------------------------------------------
  * Names of what events hold.
  */
-
-/* The function a call number stands for when its `which` argument picks one of several
- * (retrace.proto lists them); NULL when the number names it already. */
-static const char *call_function_name(const struct trace_event *ev)
-{
-	static const char *const stat_names[] = { "stat", "lstat", "fstatat", "statx", "statvfs",
-						  "fstatvfs" };
-	static const char *const file_op_names[] = { NULL, "unlink", "rmdir", "mkdir", "rename",
-		"truncate", "chmod", "chown", "utimens", "symlink", "link", "chdir", "fchdir",
-		"setxattr", "removexattr", "mknod" };
-	static const char *const fsync_names[] = { NULL, "fsync", "fdatasync", "ftruncate",
-		"fchmod", "fchown", "futimens", "fsetxattr", "fremovexattr", "posix_fallocate",
-		"flock" };
-	static const char *const xattr_names[] = { "listxattr", "llistxattr", "getxattr",
-						   "lgetxattr", "flistxattr", "fgetxattr" };
-	static const char *const byname_names[] = { "gethostbyname", "gethostbyname_r",
-						    "gethostbyname2", "gethostbyname2_r" };
-	static const char *const fork_names[] = { NULL, "fork", "vfork", "posix_spawn",
-						  "posix_spawnp" };
-	static const char *const signal_setup_names[] = { NULL, "setitimer", "alarm", "getitimer",
-							  "pause", "sigsuspend", "pidfd_send_signal" };
-#define PICK(names, i) \
-	((i) >= 0 && (i) < (int64_t)(sizeof names / sizeof names[0]) ? names[i] : NULL)
-	switch (ev->call) {
-	case CALL(STAT): return PICK(stat_names, ev->arg0);
-	case CALL(FILE_OP): return PICK(file_op_names, ev->arg0);
-	case CALL(FSYNC): return PICK(fsync_names, ev->arg1);
-	case CALL(XATTR): return PICK(xattr_names, ev->arg0);
-	case CALL(GETHOSTBYNAME): return PICK(byname_names, ev->arg2);
-	case CALL(GETHOSTBYADDR): return ev->arg2 == 1 ? "gethostbyaddr_r" : NULL;
-	case CALL(OPENDIR): return ev->arg0 >= 0 ? "fdopendir" : NULL;
-	case CALL(FD_NUMBER): return fd_number_name(ev->arg0);
-	case CALL(FORK): return PICK(fork_names, ev->arg0);
-	case CALL(WAIT): return ev->arg0 == 2 ? "waitid" : "waitpid";
-	case CALL(SIGNAL_SETUP): return PICK(signal_setup_names, ev->arg0);
-	default: return NULL;
-	}
-#undef PICK
-}
 
 /* gethostbyname_r and the like: their err is *h_errnop, not errno (retrace.proto). */
 static int err_is_h_errno(const struct trace_event *ev)
@@ -856,21 +825,23 @@ static void print_end_json(const struct trace_reader *r, uint64_t nevents)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_TREE, OPT_KEY, OPT_HELP,
-	       OPT_VERSION };
+	enum { OPT_JSON = 256, OPT_HEADER, OPT_STATS, OPT_STACKS, OPT_TREE, OPT_GREP, OPT_KEY,
+	       OPT_HELP, OPT_VERSION };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "header", no_argument, NULL, OPT_HEADER },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "stacks", no_argument, NULL, OPT_STACKS },
 		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "grep", required_argument, NULL, OPT_GREP },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, header_only = 0, stats = 0, stacks = 0, tree = 0, opt;
-	const char *key = NULL;
+	const char *key = NULL, *bad;
+	struct grep grep = { 0 };
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
@@ -889,6 +860,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TREE:
 			tree = 1;
+			break;
+		case OPT_GREP:
+			if ((bad = grep_add(&grep, optarg)) != NULL)
+				tool_usage_error("--grep '%s': %s", optarg, bad);
 			break;
 		case OPT_KEY:
 			key = optarg;
@@ -912,6 +887,9 @@ int main(int argc, char **argv)
 	if (stacks && (stats || header_only))
 		tool_usage_error("--stacks goes with the events, not with --%s",
 				 stats ? "stats" : "header");
+	if (grep.n && (stats || header_only || tree))
+		tool_usage_error("--grep chooses events, not with --%s",
+				 stats ? "stats" : header_only ? "header" : "tree");
 	const char *path = argv[optind];
 	/* a sealed trace is read from an unsealed copy; messages still name the user's file */
 	const char *plain = tool_plain_trace(path, key);
@@ -930,16 +908,19 @@ int main(int argc, char **argv)
 	struct trace_error err;
 	if (trace_reader_open_file(&r, plain, NULL, &err) != 0) {
 		tool_msg("%s: %s", path, err.msg);
+		grep_free(&grep);
 		return tool_exit_for_trace_status(err.code);
 	}
 	if (r.header == NULL) {
 		tool_msg("%s: the trace has no header", path);
 		trace_reader_close(&r);
+		grep_free(&grep);
 		return RETRACE_EXIT_BAD_TRACE;
 	}
 	if (stats) {
 		int status = dump_stats(&r, path, json);
 		trace_reader_close(&r);
+		grep_free(&grep);
 		return status;
 	}
 	if (json)
@@ -948,16 +929,18 @@ int main(int argc, char **argv)
 		print_header_text(r.header);
 	if (header_only) {
 		trace_reader_close(&r);
+		grep_free(&grep);
 		return finish_output(0);
 	}
 
 	struct trace_cursor c;
 	struct trace_event ev;
-	uint64_t nevents = 0;
+	uint64_t nevents = 0, shown = 0;
 	int rc;
 	if (trace_cursor_init(&c, &r, 0, &err) != 0) {
 		tool_msg("%s: %s", path, err.msg);
 		trace_reader_close(&r);
+		grep_free(&grep);
 		return tool_exit_for_trace_status(err.code);
 	}
 	struct py_names py = { 0 };
@@ -974,9 +957,14 @@ int main(int argc, char **argv)
 			trace_reader_close(&r);
 			py_names_free(&py);
 			thread_schedule_free(&threads);
+			grep_free(&grep);
 			finish_output(0);
 			return RETRACE_EXIT_ERROR;
 		}
+		/* every event is taken in above, shown or not: what it defines serves later ones */
+		if (grep.n && !grep_matches(&grep, &ev, &py, stacks))
+			continue;
+		shown++;
 		if (json)
 			print_event_json(&ev, &py, &threads, &handoff, stacks);
 		else
@@ -989,6 +977,7 @@ int main(int argc, char **argv)
 		/* what decoded before the damage is printed; the damage is reported, not skipped */
 		tool_msg("%s: %s", path, err.msg);
 		trace_reader_close(&r);
+		grep_free(&grep);
 		finish_output(0);
 		return tool_exit_for_trace_status(err.code);
 	}
@@ -997,5 +986,10 @@ int main(int argc, char **argv)
 	else
 		print_end_text(&r, nevents);
 	trace_reader_close(&r);
+	/* said apart from the output, which stays a dump with no event in it */
+	if (grep.n && shown == 0)
+		tool_msg("%s: no event matches %s%s", path, grep.n > 1 ? "any of the --grep patterns"
+			 : "--grep ", grep.n > 1 ? "" : grep.patterns[0].text);
+	grep_free(&grep);
 	return finish_output(0);
 }

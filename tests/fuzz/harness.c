@@ -135,6 +135,7 @@ static void read_and_dump(const char *path)
 	static const char *const modes[][3] = {
 		{ NULL }, { "--json" }, { "--stats" }, { "--stats", "--json" }, { "--stacks" },
 		{ "--header" }, { "--header", "--json" }, { "--tree" },
+		{ "--grep=recv", "--grep=x.py:1" }, { "--stacks", "--grep=py:1" },
 	};
 	/* FUZZ_VERBOSE=1 keeps stderr, where a sanitizer's report goes */
 	if (!freopen("/dev/null", "w", stdout) ||
