@@ -290,6 +290,9 @@ int rt_header_build(Retrace__Header *h, int argc, char **argv, int trace_fd, int
 	h->exec_path = bytes_of(rt_exec_path());
 	header_command(h);
 	rt_redact_header(h);
+	static Retrace__Signals sigs = RETRACE__SIGNALS__INIT;
+	rt_sig_inherited(&sigs.ignored, &sigs.blocked);
+	h->inherited = &sigs;
 	return 0;
 }
 

@@ -301,6 +301,8 @@ void rt_keep_going_summary(void);
  * secrets, is taken (1) rather than a divergence; the count is said by rt_redacted_summary. */
 int rt_redacted_bytes_taken(const struct trace_event *ev);
 void rt_redacted_summary(void);
+/* Record: the signals the program inherited ignored and blocked (signal.c), bit N-1 for N. */
+void rt_sig_inherited(uint64_t *ignored, uint64_t *blocked);
 /* The program called something after its thread's last event: the end of the recording (93),
  * or a divergence after the recorded exit. */
 __attribute__((noreturn)) void rt_replay_ended(uint32_t call, int64_t a0, int64_t a1, int64_t a2);

@@ -89,6 +89,23 @@ void rt_signal_die(int sig)
 	rt_real.kill(rt_real_pid(), sig);
 }
 
+/* Record: the signals ignored and blocked as the program inherited them, for the header (replay
+ * starts the program with the same: retrace.proto, Header.ignored_signals). */
+void rt_sig_inherited(uint64_t *ignored, uint64_t *blocked)
+{
+	sigset_t mask;
+	*ignored = *blocked = 0;
+	pthread_sigmask(SIG_BLOCK, NULL, &mask);
+	for (int sig = 1; sig <= 64; sig++) {
+		struct sigaction a;
+		if (sig != SIGKILL && sig != SIGSTOP && real_sa(sig, NULL, &a) == 0 &&
+		    !(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_IGN)
+			*ignored |= 1ull << (sig - 1);
+		if (sigismember(&mask, sig) == 1)
+			*blocked |= 1ull << (sig - 1);
+	}
+}
+
 static int rt_sig_is_function(const struct sigaction *a)
 {
 	if (a->sa_flags & SA_SIGINFO)

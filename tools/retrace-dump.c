@@ -555,6 +555,27 @@ static void print_field_text(const char *label, const ProtobufCBinaryData *b)
 	putchar('\n');
 }
 
+/* "ignored SIGINT, SIGQUIT" or "ignored none": a signal set of the header, bit N-1 for signal N */
+static void print_signal_set(const char *what, uint64_t set)
+{
+	printf("%s ", what);
+	if (!set) {
+		fputs("none", stdout);
+		return;
+	}
+	const char *sep = "";
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!((set >> (sig - 1)) & 1))
+			continue;
+		const char *name = sigabbrev_np(sig);
+		if (name)
+			printf("%sSIG%s", sep, name);
+		else
+			printf("%s%d", sep, sig);
+		sep = ", ";
+	}
+}
+
 static void print_header_text(const Retrace__Header *h)
 {
 	print_command_text(h);
@@ -627,6 +648,13 @@ static void print_header_text(const Retrace__Header *h)
 		putchar('\n');
 	} else {
 		printf("%-13snothing\n", "redacted:");
+	}
+	if (h->inherited) {
+		printf("%-13s", "signals:");
+		print_signal_set("ignored", h->inherited->ignored);
+		fputs("; ", stdout);
+		print_signal_set("blocked", h->inherited->blocked);
+		fputs(" (as the program started)\n", stdout);
 	}
 }
 
@@ -702,6 +730,9 @@ static void print_header_json(const Retrace__Header *h)
 		printf(",\"length\":%" PRIu32 "}", h->redacted[i]->length);
 	}
 	putchar(']');
+	if (h->inherited)
+		printf(",\"signals_ignored\":%" PRIu64 ",\"signals_blocked\":%" PRIu64,
+		       h->inherited->ignored, h->inherited->blocked);
 	fputs("}\n", stdout);
 }
 

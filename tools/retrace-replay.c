@@ -75,6 +75,9 @@ struct replay_plan {
 	char *exe;
 	char *cwd;
 	int status_fd;
+	int has_signals;          /* the header says what the program inherited: */
+	uint64_t ignored_signals; /* SIG_IGN, bit N-1 for signal N */
+	uint64_t blocked_signals; /* in the mask */
 	uint64_t nevents;    /* counted only with -v */
 	int64_t recorded_ns; /* start to the last wall-clock read, -1 when unknown; only with -v */
 };
@@ -211,6 +214,9 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	}
 	p->cwd = header_string(&h->cwd, trace, "working directory");
 	p->status_fd = h->status_fd;
+	p->has_signals = h->inherited != NULL;
+	p->ignored_signals = h->inherited ? h->inherited->ignored : 0;
+	p->blocked_signals = h->inherited ? h->inherited->blocked : 0;
 	p->recorded_ns = -1;
 	/* Walking every event in their merged order proves the numbers continue across threads: a
 	 * chunk dropped from the middle of a multi-threaded trace is then refused (91) up front,
@@ -471,7 +477,24 @@ static _Noreturn void run_child(const struct replay_plan *p, int status_w, int r
 {
 	struct child_failure f = { 0, 0 };
 
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* What the program inherited when recorded, not what we did: a replay run from a background
+	 * job (SIGINT ignored) of a program recorded at a terminal must still get its KeyboardInterrupt
+	 * (CPython installs its handler only where SIGINT is not ignored).  An exec keeps SIG_IGN and
+	 * resets handlers, so setting each to SIG_IGN or SIG_DFL here is what the program sees. */
+	if (p->has_signals) {
+		sigset_t recorded;
+		sigemptyset(&recorded);
+		for (int sig = 1; sig <= 64; sig++) {
+			if (sig == SIGKILL || sig == SIGSTOP || (sig > 31 && sig < SIGRTMIN))
+				continue; /* glibc's own (32, 33): not the program's */
+			signal(sig, (p->ignored_signals >> (sig - 1)) & 1 ? SIG_IGN : SIG_DFL);
+			if ((p->blocked_signals >> (sig - 1)) & 1)
+				sigaddset(&recorded, sig);
+		}
+		sigprocmask(SIG_SETMASK, &recorded, NULL);
+	} else {
+		sigprocmask(SIG_SETMASK, mask, NULL);
+	}
 	/* The report pipe must survive the dup2 below; F_DUPFD_CLOEXEC picks a free fd. */
 	if (report_w == p->status_fd)
 		report_w = fcntl(report_w, F_DUPFD_CLOEXEC, 0);
