@@ -405,6 +405,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		rt_sched_release(t);
 	if (RT_UNLIKELY(rt_sig_expected))
 		rt_signals_replay(t);
+	if (RT_UNLIKELY(rt_debug_on))
+		rt_debug_after_event(t, ev);
 	return ev;
 }
 
@@ -931,6 +933,9 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		rt_sched_stall_timeout(getenv("RETRACE_STALL_TIMEOUT"));
 		rt_fork_target(path, getenv("RETRACE_FORK_TARGET"));
 	}
+	if (rt_mode == RT_MODE_REPLAY)
+		rt_debug_init(getenv("RETRACE_BREAK"), getenv("RETRACE_BREAK_ON_EXCEPTION"),
+			      getenv("RETRACE_BREAK_AT_DIVERGENCE"));
 	const char *keep_going = getenv("RETRACE_KEEP_GOING");
 	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");

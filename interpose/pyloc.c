@@ -64,10 +64,11 @@ void rt_pyhooks_load(int off)
 	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	rt_pyhooks_register_fn reg = so ? (rt_pyhooks_register_fn)dlsym(so, RT_PYHOOKS_REGISTER) : NULL;
 	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
+	rt_debug_hooks(&hooks);
 	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback ||
 	    !hooks.stack || !hooks.node || !hooks.gil || !hooks.gil_check || !hooks.holds_gil ||
 	    !hooks.count_frames || !hooks.fingerprint || !hooks.frame_place || !hooks.thread_name ||
-	    !hooks.where) {
+	    !hooks.where || !hooks.debug_arm || !hooks.debug_watch || !hooks.debug_divergence) {
 		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
 		       so ? "not the _retrace of this libretrace" : dlerror());
 		return;

@@ -96,6 +96,9 @@ struct rt_thread {
 	uint32_t pystack_recorded;     /* replay: the stack the trace says the next event has */
 	struct rt_pystack_node *pystack_recorded_defs; /* replay: recorded nodes, by id */
 	uint32_t pystack_recorded_cap;
+	uint8_t debugging;             /* replay: in a pdb session (debug.c): its GIL handoffs,
+					  frames and calls are not the program's */
+	uint8_t debug_watched;         /* replay: traced for --break FILE:LINE / exceptions */
 };
 
 extern __thread struct rt_thread rt_self;
@@ -321,6 +324,23 @@ extern int rt_sig_replayed_sig;
 
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
+
+/* ---- pdb in a replay (debug.c) ------------------------------------------------------------ */
+
+/* Replay start: RETRACE_BREAK (event numbers and FILE:LINE[:N], newline-separated),
+ * RETRACE_BREAK_ON_EXCEPTION (raised, uncaught), RETRACE_BREAK_AT_DIVERGENCE (1). */
+void rt_debug_init(const char *breaks, const char *exceptions, const char *divergence);
+extern int rt_debug_on;
+/* Threads in a debugger session now: the stall watch waits (sched.c). */
+extern int rt_debugging;
+/* libretrace's part of the pyhooks table. */
+void rt_debug_hooks(struct rt_pyhooks *h);
+/* Replay: the program's call consumed ev. */
+void rt_debug_after_event(struct rt_thread *t, const struct trace_event *ev);
+/* A divergence was reported: pdb post-mortem, with --break-at-divergence. */
+void rt_debug_at_divergence(void);
+/* The likely cause of a divergence when a session may have changed the heap (0: none). */
+int rt_debug_disturbed(char *buf, size_t n);
 
 /* ---- signals (signal.c) ------------------------------------------------------------------- */
 
