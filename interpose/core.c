@@ -372,7 +372,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	int unchecked = call == RETRACE__CALL__CALL_THREAD_EXIT || loc == RT_PYLOC_FINALIZING ||
 			ev->location == RT_PYLOC_FINALIZING;
 	if (RT_UNLIKELY(rt_pyloc_checked() && !unchecked &&
-			(ev->location != loc || (fresh && !rt_pyloc_same_definition(loc))))) {
+			(ev->location != loc || (fresh && !rt_pyloc_same_definition(loc)))) &&
+	    !(t->debug_traced && rt_pyloc_same_place(ev->location, loc))) {
 		char act[160], was[512], now[512], why[1100];
 		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
 		rt_pyloc_describe_recorded(was, sizeof was, ev->location, 0);

@@ -149,13 +149,14 @@ void rt_debug_after_event(struct rt_thread *t, const struct trace_event *ev)
 				 (unsigned long long)rt_break_events[i], (unsigned long long)ev->seq, what,
 				 ev->tid);
 		rt_break_events[i] = 0;
+		t->debug_traced = 1;
 		if (rt_py.debug_arm(note) < 0)
 			rt_debug_cannot("the call was made with no Python frame");
 		break;
 	}
 	if ((rt_break_lines[0] || rt_break_exceptions) && !t->debug_watched && rt_py.holds_gil &&
 	    rt_py.holds_gil()) {
-		t->debug_watched = 1;
+		t->debug_watched = t->debug_traced = 1;
 		rt_py.debug_watch(rt_break_lines, rt_break_exceptions);
 	}
 }

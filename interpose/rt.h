@@ -99,6 +99,7 @@ struct rt_thread {
 	uint8_t debugging;             /* replay: in a pdb session (debug.c): its GIL handoffs,
 					  frames and calls are not the program's */
 	uint8_t debug_watched;         /* replay: traced for --break FILE:LINE / exceptions */
+	uint8_t debug_traced;          /* replay: a trace function of pdb's ran on it (pyloc.c) */
 };
 
 extern __thread struct rt_thread rt_self;
@@ -521,6 +522,8 @@ void rt_pyloc_describe_of(const struct rt_thread *t, char *buf, size_t n, uint32
 void rt_pyloc_describe_def(char *buf, size_t n, const struct trace_event *def);
 /* Where another thread's Python code is now (racy: reports only); 0 when unknown. */
 int rt_pyloc_where(const struct rt_thread *t, char *buf, size_t n);
+/* Replay, a thread pdb traces: the recorded and the live id are the same file, function, line. */
+int rt_pyloc_same_place(uint32_t recorded, uint32_t live);
 /* Replay: the live definition of id is the recorded one (file, function, line, offset). */
 int rt_pyloc_same_definition(uint32_t id);
 /* The calling thread's Python traceback on stderr, most recent call last. */

@@ -246,6 +246,7 @@ struct dbg_thread {
 	char note[256];
 };
 static __thread struct dbg_thread dbg_self;
+static int dbg_final; /* the session at a divergence: the replay ends after it */
 
 /* --break FILE:LINE[:N], and --break-on-exception (1: raised in the program's code, 2:
  * uncaught) */
@@ -317,7 +318,9 @@ static void dbg_leave(struct dbg_saved *s, const char *why_disturbed)
 		gc->generations[i].count = s->gc_counts[i];
 	struct dbg_heap now;
 	dbg_heap_now(&now);
-	if (!why_disturbed && !dbg_heap_same(&s->heap, &now))
+	if (dbg_final) /* the replay ends after this session */
+		why_disturbed = NULL;
+	else if (!why_disturbed && !dbg_heap_same(&s->heap, &now))
 		why_disturbed = now.blocks != s->heap.blocks
 			? "the debugger freed or allocated Python objects of the program's heap"
 			: "C code the debugger ran used malloc";
@@ -569,6 +572,7 @@ static void dbg_divergence(int may_take_gil, const char *note)
 		}
 		g = PyGILState_Ensure();
 	}
+	dbg_final = 1;
 	PyFrameObject *f = PyEval_GetFrame(); /* borrowed */
 	if (f)
 		dbg_stop(f, "divergence", Py_None, note, NULL);

@@ -1,6 +1,6 @@
 """pdb_drive.py OUT COMMANDS CMD... — run CMD on a new terminal (a pty, its controlling
 terminal and stdin), its stdout and stderr into OUT.out and OUT.err, and type COMMANDS (one pdb
-command per line, "\\n"-separated) one at a time, each after the next "(Pdb) " prompt the
+command a line) one at a time, each after the next "(Pdb) " prompt the
 terminal shows; then print everything the terminal showed and "status N".
 
 The pdb cases (tests/e2e/cases/5*-debug*.sh) drive retrace-replay --break through it, the way
@@ -17,7 +17,7 @@ if pid == 0:
     e = os.open(out + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(o, 1)
     os.dup2(e, 2)
-    os.execv(cmd[0], cmd)
+    os.execvp(cmd[0], cmd)
 shown = b""
 typed = 0
 while True:
