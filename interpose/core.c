@@ -372,7 +372,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 	int unchecked = call == RETRACE__CALL__CALL_THREAD_EXIT || loc == RT_PYLOC_FINALIZING ||
 			ev->location == RT_PYLOC_FINALIZING;
 	if (RT_UNLIKELY(rt_pyloc_checked() && !unchecked &&
-			(ev->location != loc || (fresh && !rt_pyloc_same_definition(loc))))) {
+			(ev->location != loc || (fresh && !rt_pyloc_same_definition(loc)))) &&
+	    !(t->debug_traced && rt_pyloc_same_place(ev->location, loc))) {
 		char act[160], was[512], now[512], why[1100];
 		rt_describe_asked(act, sizeof act, call, a0, a1, a2);
 		rt_pyloc_describe_recorded(was, sizeof was, ev->location, 0);
@@ -405,6 +406,8 @@ const struct trace_event *rt_replay_next(uint32_t call, int64_t a0, int64_t a1, 
 		rt_sched_release(t);
 	if (RT_UNLIKELY(rt_sig_expected))
 		rt_signals_replay(t);
+	if (RT_UNLIKELY(rt_debug_on))
+		rt_debug_after_event(t, ev);
 	return ev;
 }
 
@@ -931,6 +934,9 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		rt_sched_stall_timeout(getenv("RETRACE_STALL_TIMEOUT"));
 		rt_fork_target(path, getenv("RETRACE_FORK_TARGET"));
 	}
+	if (rt_mode == RT_MODE_REPLAY)
+		rt_debug_init(getenv("RETRACE_BREAK"), getenv("RETRACE_BREAK_ON_EXCEPTION"),
+			      getenv("RETRACE_BREAK_AT_DIVERGENCE"));
 	const char *keep_going = getenv("RETRACE_KEEP_GOING");
 	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");

@@ -214,6 +214,8 @@ void rt_yield_replay(struct rt_thread *t, const struct trace_event *ev)
 static void rt_frame_entered(void)
 {
 	struct rt_thread *t = &rt_self;
+	if (RT_UNLIKELY(t->debugging))
+		return; /* pdb's frames are not the program's */
 	t->frames++;
 	if (!__atomic_load_n(&rt_on, __ATOMIC_RELAXED) || t->inside)
 		return;
@@ -461,7 +463,9 @@ static void rt_sig_probe_unlock(struct rt_thread *t)
 
 RT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	if (RT_UNLIKELY(m == rt_gilp.mutex)) {
+	/* pdb's own GIL handoffs (while it waits for the terminal) are not the schedule's: the
+	 * schedule still has this thread holding the GIL, so no other thread takes it meanwhile */
+	if (RT_UNLIKELY(m == rt_gilp.mutex) && !rt_self.debugging) {
 		if (rt_gil_on())
 			return rt_gil_lock(m);
 		if (__atomic_load_n(&rt_sig_drop_asked, __ATOMIC_RELAXED) || rt_self.sig_probe ||
@@ -475,7 +479,7 @@ RT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 
 RT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	if (RT_UNLIKELY(m == rt_gilp.mutex)) {
+	if (RT_UNLIKELY(m == rt_gilp.mutex) && !rt_self.debugging) {
 		if (rt_gil_on())
 			return rt_gil_unlock(m);
 		int r = REAL_SYM(real_mutex_unlock, "pthread_mutex_unlock")(m);
@@ -490,7 +494,8 @@ RT_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
 	if (!real_cond_signal)
 		real_cond_signal = rt_cond_sym("pthread_cond_signal");
-	if (RT_UNLIKELY(c == rt_gilp.switch_cond || c == rt_gilp.cond) && rt_gil_on()) {
+	if (RT_UNLIKELY(c == rt_gilp.switch_cond || c == rt_gilp.cond) && rt_gil_on() &&
+	    !rt_self.debugging) {
 		struct rt_thread *t = &rt_self;
 		if (c == rt_gilp.switch_cond)
 			rt_gil_taken(t);
@@ -548,7 +553,7 @@ int rt_gil_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct ti
 
 int rt_is_gil_cond(const pthread_cond_t *c)
 {
-	return c == rt_gilp.cond && rt_gil_on();
+	return c == rt_gilp.cond && rt_gil_on() && !rt_self.debugging;
 }
 
 const char *rt_gil_describe(const struct rt_thread *t)

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_PYHOOKS_ABI 4
+#define RT_PYHOOKS_ABI 5
 #define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
 
 /* Set in a location id returned by location(): the id was handed out just now, for the first
@@ -80,6 +80,17 @@ struct rt_pyhooks {
 	/* filled by libretrace */
 	uint32_t abi;                /* RT_PYHOOKS_ABI: _retrace refuses (returns -1) another */
 	void *(*alloc)(size_t n);    /* zeroed memory that lives as long as the process */
+	/* pdb in a replay (interpose/debug.c, pyhooks/debug.c).  A session is the time the
+	 * debugger runs on a thread: begin and end bracket it (the thread's calls are live and
+	 * recorded nowhere meanwhile; the schedule's stall watch waits); end says why the program's
+	 * heap may differ from now on (NULL: it does not).  tty: the terminal's fd for pdb, opened
+	 * live at a number of retrace's own (-1, said on stderr: none).  quit: pdb's quit, which
+	 * ends the replay.  cannot: why a stop cannot be made (said on stderr). */
+	void (*debug_begin)(void);
+	void (*debug_end)(const char *disturbed);
+	int (*debug_tty)(void);
+	void (*debug_quit)(void);
+	void (*debug_cannot)(const char *why);
 	/* filled by _retrace */
 	/* The calling thread's location id, 0 when it has no Python frame; may have RT_PYLOC_NEW.
 	 * Never blocks on the GIL, never allocates except through alloc. */
@@ -137,6 +148,19 @@ struct rt_pyhooks {
 	 * its rt_pyloc_thread found last; for reports only (the thread may be running: the read is
 	 * racy, made once before the process exits).  0 when it has no Python frame. */
 	size_t (*where)(const struct rt_pyloc_thread *thread, char *buf, size_t n);
+
+	/* ---- pdb (pyhooks/debug.c) ---- */
+	/* Right after an event's call, from its wrapper (the GIL held or not): the calling thread
+	 * stops in pdb at its next Python line (or return); note is said first.  Touches only the
+	 * thread's own state; -1 when it has no Python thread state. */
+	int (*debug_arm)(const char *note);
+	/* The GIL held: trace the calling thread for FILE:LINE[:N] breakpoints (lines,
+	 * newline-separated, read at the first call) and exceptions (0: none, 1: the first raised
+	 * in the program's code, 2: the first uncaught). */
+	void (*debug_watch)(const char *lines, int exceptions);
+	/* A divergence was reported: pdb in the calling thread's innermost frame, post-mortem
+	 * (same GIL rule as flush_stdio). */
+	void (*debug_divergence)(int may_take_gil, const char *note);
 };
 
 typedef int (*rt_pyhooks_register_fn)(struct rt_pyhooks *hooks);

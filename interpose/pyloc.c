@@ -64,10 +64,11 @@ void rt_pyhooks_load(int off)
 	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	rt_pyhooks_register_fn reg = so ? (rt_pyhooks_register_fn)dlsym(so, RT_PYHOOKS_REGISTER) : NULL;
 	static struct rt_pyhooks hooks = { .abi = RT_PYHOOKS_ABI, .alloc = rt_pyhooks_alloc };
+	rt_debug_hooks(&hooks);
 	if (!reg || reg(&hooks) < 0 || !hooks.location || !hooks.definition || !hooks.traceback ||
 	    !hooks.stack || !hooks.node || !hooks.gil || !hooks.gil_check || !hooks.holds_gil ||
 	    !hooks.count_frames || !hooks.fingerprint || !hooks.frame_place || !hooks.thread_name ||
-	    !hooks.where) {
+	    !hooks.where || !hooks.debug_arm || !hooks.debug_watch || !hooks.debug_divergence) {
 		rt_msg("warning: cannot load %s (%s); events get no Python locations", path,
 		       so ? "not the _retrace of this libretrace" : dlerror());
 		return;
@@ -200,7 +201,8 @@ int rt_pyloc_same_definition(uint32_t id)
 	if (!d || id >= rt_self.pyloc_recorded_cap || !rt_self.pyloc_recorded[id].text)
 		return 0;
 	const struct rt_recorded_def *r = &rt_self.pyloc_recorded[id];
-	return d->line == r->line && d->offset == r->offset && d->text_len == r->text_len &&
+	int offset_same = d->offset == r->offset;
+	return d->line == r->line && offset_same && d->text_len == r->text_len &&
 	       memcmp(d->text, r->text, r->text_len) == 0;
 }
 
@@ -375,4 +377,17 @@ size_t rt_pystack_recorded_text(char *buf, size_t n, uint32_t node)
 		len += (size_t)w;
 	}
 	return len < n ? len : n ? n - 1 : 0;
+}
+
+/* A thread traced by pdb's trace function (debug.c) runs CPython's unspecialized instructions:
+ * its calls are made some code units from where untraced code made them, so its ids no longer
+ * pair with the recorded ones.  Its checkpoint is the place itself: file, function and line. */
+int rt_pyloc_same_place(uint32_t recorded, uint32_t live)
+{
+	const struct rt_pyloc_def *d = rt_py.definition && live ? rt_py.definition(&rt_self.pyloc, live) : NULL;
+	if (!recorded || recorded >= rt_self.pyloc_recorded_cap || !rt_self.pyloc_recorded[recorded].text)
+		return !d && !live;
+	const struct rt_recorded_def *r = &rt_self.pyloc_recorded[recorded];
+	return d && d->line == r->line && d->text_len == r->text_len &&
+	       memcmp(d->text, r->text, r->text_len) == 0;
 }

@@ -461,6 +461,11 @@ static void rt_likely_cause(const struct trace_event *ev, const char *tb, size_t
 			 "program learned from them comes from the trace, so the difference is before");
 		return;
 	}
+	if (rt_debug_disturbed(cause, cn)) {
+		snprintf(hint, hn, "replay again without --break, or stop later: a replay that "
+			 "diverges only after a session is one the debugger disturbed");
+		return;
+	}
 	for (unsigned i = 0; (f = rt_paths_live_recent(i)); i++)
 		if (!rt_system_path(f)) {
 			rt_dir_of(dir, sizeof dir, f);
@@ -875,6 +880,8 @@ void rt_report_divergence(const struct trace_event *expected, const char *actual
 		rt_sched_report_threads("made the call above");
 	}
 	rt_report_tail(expected, actual, why);
+	if (!rt_keep_going)
+		rt_debug_at_divergence();
 }
 
 /* --keep-going: report a divergence that can be gone past and count it; 0 without the option

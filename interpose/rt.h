@@ -96,6 +96,10 @@ struct rt_thread {
 	uint32_t pystack_recorded;     /* replay: the stack the trace says the next event has */
 	struct rt_pystack_node *pystack_recorded_defs; /* replay: recorded nodes, by id */
 	uint32_t pystack_recorded_cap;
+	uint8_t debugging;             /* replay: in a pdb session (debug.c): its GIL handoffs,
+					  frames and calls are not the program's */
+	uint8_t debug_watched;         /* replay: traced for --break FILE:LINE / exceptions */
+	uint8_t debug_traced;          /* replay: a trace function of pdb's ran on it (pyloc.c) */
 };
 
 extern __thread struct rt_thread rt_self;
@@ -324,6 +328,23 @@ extern int rt_sig_replayed_sig;
 /* Finish: write the trailer (record) or check the trace is used up (replay). */
 void rt_finish(int status);
 
+/* ---- pdb in a replay (debug.c) ------------------------------------------------------------ */
+
+/* Replay start: RETRACE_BREAK (event numbers and FILE:LINE[:N], newline-separated),
+ * RETRACE_BREAK_ON_EXCEPTION (raised, uncaught), RETRACE_BREAK_AT_DIVERGENCE (1). */
+void rt_debug_init(const char *breaks, const char *exceptions, const char *divergence);
+extern int rt_debug_on;
+/* Threads in a debugger session now: the stall watch waits (sched.c). */
+extern int rt_debugging;
+/* libretrace's part of the pyhooks table. */
+void rt_debug_hooks(struct rt_pyhooks *h);
+/* Replay: the program's call consumed ev. */
+void rt_debug_after_event(struct rt_thread *t, const struct trace_event *ev);
+/* A divergence was reported: pdb post-mortem, with --break-at-divergence. */
+void rt_debug_at_divergence(void);
+/* The likely cause of a divergence when a session may have changed the heap (0: none). */
+int rt_debug_disturbed(char *buf, size_t n);
+
 /* ---- signals (signal.c) ------------------------------------------------------------------- */
 
 /* Record: signals that arrived and wait for a point replay can find again (a bit per signal). */
@@ -503,6 +524,8 @@ void rt_pyloc_describe_of(const struct rt_thread *t, char *buf, size_t n, uint32
 void rt_pyloc_describe_def(char *buf, size_t n, const struct trace_event *def);
 /* Where another thread's Python code is now (racy: reports only); 0 when unknown. */
 int rt_pyloc_where(const struct rt_thread *t, char *buf, size_t n);
+/* Replay, a thread pdb traces: the recorded and the live id are the same file, function, line. */
+int rt_pyloc_same_place(uint32_t recorded, uint32_t live);
 /* Replay: the live definition of id is the recorded one (file, function, line, offset). */
 int rt_pyloc_same_definition(uint32_t id);
 /* The calling thread's Python traceback on stderr, most recent call last. */

@@ -252,7 +252,8 @@ void rt_stall_watch_check(struct rt_stall_watch *w, const char *waiting)
 {
 	uint64_t p = __atomic_load_n(&rt_progress, __ATOMIC_SEQ_CST);
 	int64_t now = rt_now_ns();
-	if (p != w->progress) {
+	/* a thread in pdb is the user's, for as long as it takes */
+	if (p != w->progress || __atomic_load_n(&rt_debugging, __ATOMIC_SEQ_CST)) {
 		w->progress = p;
 		w->since = now;
 		return;

@@ -539,6 +539,7 @@ EXPORT int retrace_pyhooks_register(struct rt_pyhooks *h)
 	h->stack = pystack_stack;
 	h->node = pystack_node;
 	pyhooks_threads_register(h);
+	pyhooks_debug_register(h);
 	return 0;
 }
 

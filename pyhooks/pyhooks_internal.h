@@ -17,5 +17,7 @@ _PyInterpreterFrame *pyhooks_innermost_frame(void);
 size_t pyhooks_utf8_of(PyObject *s, char *out, size_t room);
 /* threads.c: fill the thread part of the table. */
 void pyhooks_threads_register(struct rt_pyhooks *h);
+/* debug.c: fill the pdb part. */
+void pyhooks_debug_register(struct rt_pyhooks *h);
 
 #endif

@@ -30,7 +30,9 @@ const char tool_name[] = "retrace-replay";
 static void usage(void)
 {
 	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [--stall-timeout S]\n"
-	       "       [--allow-program] [--key FILE] [-v] TRACE [-- CMD [ARG...]]\n"
+	       "       [--break EVENT|FILE:LINE[:N]]... [--break-on-exception[=uncaught]]\n"
+	       "       [--break-at-divergence] [--allow-program] [--key FILE] [-v]\n"
+	       "       TRACE [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "TRACE may be a child process's trace (TRACE.1, TRACE.1.2 ...): that child\n"
 	       "replays alone (a forked one through its parent, up to the fork, quietly).\n"
@@ -38,6 +40,16 @@ static void usage(void)
 	       "  CMD [ARG...]     optional: the recorded program (checked against TRACE), with\n"
 	       "                   the recorded arguments or others (the replay then stops\n"
 	       "                   where they make the program leave the trace)\n"
+	       "      --break=EVENT  open pdb in the replayed program right after event EVENT\n"
+	       "                   (a number retrace-dump shows as #EVENT), at the next line of\n"
+	       "                   the Python code that made it\n"
+	       "      --break=FILE:LINE[:N]  open pdb the Nth time (1st by default) LINE of FILE\n"
+	       "                   runs; --break may be given up to 16 times\n"
+	       "      --break-on-exception[=uncaught]  open pdb at the first exception raised in\n"
+	       "                   the program's code, or post-mortem at the first uncaught one\n"
+	       "      --break-at-divergence  open pdb post-mortem where replay diverges\n"
+	       "                   (pdb runs on the terminal, /dev/tty; `continue` resumes the\n"
+	       "                   replay, `quit` ends it as Ctrl-C would)\n"
 	       "      --allow-program  replay a trace of a program that is not a Python\n"
 	       "                   interpreter without giving its command (a trace is untrusted\n"
 	       "                   input: it names what replay runs)\n"
@@ -174,7 +186,7 @@ static void load_plan(const char *trace, int verbose, struct replay_plan *p)
 	p->argc = h->n_argv;
 	p->argv = calloc(h->n_argv + 1, sizeof *p->argv);
 	p->nenv = h->n_env;
-	p->env = calloc(h->n_env + 10, sizeof *p->env);
+	p->env = calloc(h->n_env + 16, sizeof *p->env);
 	if (p->argv == NULL || p->env == NULL)
 		out_of_memory();
 	for (size_t i = 0; i < h->n_argv; i++)
@@ -422,8 +434,67 @@ static void loader_environment(struct replay_plan *p, const char *ours)
 }
 
 /* The recorded environment, with the loader's variables made harmless, and ours at its end. */
+/* What --break and its kin ask libretrace for (debug.c). */
+struct break_options {
+	char breaks[4096];     /* EVENT or FILE:LINE[:N], newline-separated */
+	int nbreaks;
+	const char *exceptions; /* "raised", "uncaught", or NULL */
+	int divergence;
+};
+
+/* --break's value: an event number, or FILE:LINE or FILE:LINE:N with numbers above 0. */
+static void add_break(struct break_options *b, const char *v)
+{
+	char *end;
+	int ok = 0;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (*v >= '0' && *v <= '9' && *end == 0)
+		ok = n > 0 && errno == 0;
+	else {
+		const char *c = strrchr(v, ':');
+		long last = c ? strtol(c + 1, &end, 10) : 0;
+		ok = c && c > v && c[1] && *end == 0 && last > 0;
+		if (ok && c > v) { /* FILE:LINE:N: the part before must be FILE:LINE, LINE > 0 */
+			const char *c2 = c - 1;
+			while (c2 > v && *c2 != ':')
+				c2--;
+			if (*c2 == ':' && c2 + 1 < c) {
+				long line = strtol(c2 + 1, &end, 10);
+				if (end == c && line <= 0)
+					ok = 0;
+			}
+		}
+		ok = ok && !strchr(v, '\n');
+	}
+	if (!ok)
+		tool_usage_error("--break takes an event number (retrace-dump's #N) or FILE:LINE[:N]");
+	if (b->nbreaks >= 16)
+		tool_usage_error("--break may be given at most 16 times");
+	size_t k = strlen(b->breaks);
+	if (snprintf(b->breaks + k, sizeof b->breaks - k, "%s%s", k ? "\n" : "", v) >=
+	    (int)(sizeof b->breaks - k))
+		tool_usage_error("--break: the breakpoints are too long");
+	b->nbreaks++;
+}
+
+/* pdb needs the terminal: without one, say so now rather than stop at a prompt nobody sees. */
+static void check_terminal(const struct break_options *b)
+{
+	if (!b->nbreaks && !b->exceptions && !b->divergence)
+		return;
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		tool_msg("--break and --break-* open pdb on the terminal, and there is none "
+			 "(/dev/tty: %s)", strerror(errno));
+		exit(RETRACE_EXIT_USAGE);
+	}
+	close(fd);
+}
+
 static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report,
-			      int keep_going, const char *stall, const char *fork_target)
+			      int keep_going, const char *stall, const char *fork_target,
+			      const struct break_options *b)
 {
 	char ours[PATH_MAX];
 	if (tool_find_libretrace(ours, sizeof ours) != 0)
@@ -444,6 +515,12 @@ static void build_environment(struct replay_plan *p, const char *trace_abs, cons
 		p->env[n++] = env_entry("RETRACE_STALL_TIMEOUT", stall);
 	if (fork_target)
 		p->env[n++] = env_entry("RETRACE_FORK_TARGET", fork_target);
+	if (b->nbreaks)
+		p->env[n++] = env_entry("RETRACE_BREAK", b->breaks);
+	if (b->exceptions)
+		p->env[n++] = env_entry("RETRACE_BREAK_ON_EXCEPTION", b->exceptions);
+	if (b->divergence)
+		p->env[n++] = env_entry("RETRACE_BREAK_AT_DIVERGENCE", "1");
 	p->env[n] = NULL;
 }
 
@@ -664,7 +741,8 @@ static void isolate_network(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING,
-	       OPT_STALL_TIMEOUT, OPT_ALLOW_PROGRAM, OPT_KEY };
+	       OPT_STALL_TIMEOUT, OPT_ALLOW_PROGRAM, OPT_KEY, OPT_BREAK, OPT_BREAK_EXC,
+	       OPT_BREAK_DIV };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
@@ -672,6 +750,9 @@ int main(int argc, char **argv)
 		{ "allow-program", no_argument, NULL, OPT_ALLOW_PROGRAM },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+		{ "break", required_argument, NULL, OPT_BREAK },
+		{ "break-on-exception", optional_argument, NULL, OPT_BREAK_EXC },
+		{ "break-at-divergence", no_argument, NULL, OPT_BREAK_DIV },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -680,6 +761,7 @@ int main(int argc, char **argv)
 	int netns = 1, verbose = 0, keep_going = 0, allow_program = 0, opt;
 	static char *report; /* absolute: the replay runs in the recorded cwd; kept until exit */
 	const char *stall = NULL, *key = NULL;
+	static struct break_options breaks;
 
 	opterr = 0;
 	/* Permuting (no '+'): options may follow TRACE; "--" ends them before CMD. */
@@ -699,6 +781,17 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEY:
 			key = optarg;
+			break;
+		case OPT_BREAK:
+			add_break(&breaks, optarg);
+			break;
+		case OPT_BREAK_EXC:
+			if (optarg && strcmp(optarg, "uncaught") != 0 && strcmp(optarg, "raised") != 0)
+				tool_usage_error("--break-on-exception takes nothing, =raised or =uncaught");
+			breaks.exceptions = optarg ? optarg : "raised";
+			break;
+		case OPT_BREAK_DIV:
+			breaks.divergence = 1;
 			break;
 		case OPT_STALL_TIMEOUT: {
 			char *end;
@@ -783,7 +876,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, ": %s; replay runs where the recording ran\n", strerror(err));
 		return RETRACE_EXIT_ERROR;
 	}
-	build_environment(&plan, trace_abs, report, keep_going, stall, fork_target);
+	check_terminal(&breaks);
+	build_environment(&plan, trace_abs, report, keep_going, stall, fork_target, &breaks);
 
 	int persona = personality(0xffffffff);
 	if (persona == -1 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)

@@ -1,0 +1,180 @@
+/* debug.c — pdb at a point of a replay (retrace-replay --break, --break-on-exception,
+ * --break-at-divergence): where the stops are, and what a debugger session suspends.
+ *
+ * The Python side is pyhooks/debug.c (pyhooks.h has the contract).  Stops:
+ *  - --break N: once the program's call has consumed event N (or the first event after it that
+ *    a call consumes: a definition or a schedule event is no place to stop), its thread is armed
+ *    and stops at the next Python line it runs (or at its frame's return), in the frame that
+ *    made the call: the call has returned and its result is in the frame's locals when the
+ *    line assigned it.  A call made with the GIL released cannot run Python itself, so the
+ *    trace function, run by the thread once it has the GIL again, is where pdb starts;
+ *  - --break FILE:LINE[:N] and --break-on-exception trace each thread from its first event
+ *    made with the GIL held (a C trace function: no Python frame of its own);
+ *  - --break-at-divergence: after the report, post-mortem in the diverging thread's frame.
+ * During a session the thread is inside retrace (its calls go live, recorded nowhere: pdb's
+ * terminal and source reads), its GIL handoffs are not the schedule's (gil.c), its frames are
+ * not counted, and the stall watch of every other thread waits: they stay where the schedule
+ * has them.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+int rt_debugging;            /* threads in a debugger session now */
+int rt_debug_on;             /* replay: some --break option was given */
+#define RT_BREAK_EVENTS_MAX 16
+static uint64_t rt_break_events[RT_BREAK_EVENTS_MAX]; /* 0: done */
+static int rt_nbreak_events;
+static char rt_break_lines[4096]; /* FILE:LINE[:N], newline-separated */
+static int rt_break_exceptions;   /* 1: raised in the program's code, 2: uncaught */
+static int rt_break_divergence;
+static const char *rt_disturbed;  /* why the heap may differ since a session, or NULL */
+static uint64_t rt_disturbed_seq; /* the last event replayed before it */
+static uint64_t rt_last_seq;
+static int rt_tty_fd = -1;
+
+void rt_debug_init(const char *breaks, const char *exceptions, const char *divergence)
+{
+	for (const char *s = breaks; s && *s;) {
+		const char *e = strchr(s, '\n');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		char *end;
+		unsigned long long n = strtoull(s, &end, 10);
+		if (end == s + len && n > 0) {
+			if (rt_nbreak_events < RT_BREAK_EVENTS_MAX)
+				rt_break_events[rt_nbreak_events++] = n;
+		} else {
+			size_t k = strlen(rt_break_lines);
+			snprintf(rt_break_lines + k, sizeof rt_break_lines - k, "%s%.*s", k ? "\n" : "",
+				 (int)len, s);
+		}
+		s += len + (e ? 1 : 0);
+	}
+	rt_break_exceptions = !exceptions ? 0 : strcmp(exceptions, "uncaught") == 0 ? 2 : 1;
+	rt_break_divergence = divergence && strcmp(divergence, "1") == 0;
+	rt_debug_on = rt_nbreak_events || rt_break_lines[0] || rt_break_exceptions ||
+		      rt_break_divergence;
+	if (rt_break_lines[0] || rt_break_exceptions)
+		rt_msg("note: --break FILE:LINE and --break-on-exception trace the program's Python "
+		       "code from its start, and CPython gives traced frames objects: id()s and the "
+		       "order of sets of objects may differ from the recording all through this replay");
+}
+
+static void rt_debug_begin(void)
+{
+	struct rt_thread *t = &rt_self;
+	t->inside++;
+	t->debugging = 1;
+	__atomic_add_fetch(&rt_debugging, 1, __ATOMIC_SEQ_CST);
+}
+
+static void rt_debug_end(const char *disturbed)
+{
+	struct rt_thread *t = &rt_self;
+	if (disturbed && !rt_disturbed) {
+		rt_disturbed = disturbed;
+		rt_disturbed_seq = rt_last_seq;
+		rt_msg("the debugger may have changed what the program finds in memory (%s): from "
+		       "here on its id()s and the order of its sets may differ from the recording",
+		       disturbed);
+	}
+	t->debugging = 0;
+	__atomic_sub_fetch(&rt_debugging, 1, __ATOMIC_SEQ_CST);
+	t->inside--;
+}
+
+/* pdb's terminal: /dev/tty, live, at the fd number below the status channel's (retrace's own
+ * numbers are the recording's, so the program's fds stay theirs). */
+static int rt_debug_tty(void)
+{
+	if (rt_tty_fd >= 0)
+		return rt_tty_fd;
+	int fd = REAL(open)("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		rt_msg("cannot open pdb here: no terminal (/dev/tty: %s); the replay goes on",
+		       strerrordesc_np(errno));
+		return -1;
+	}
+	rt_tty_fd = rt_fd_move(fd, rt_status_fd - 1);
+	if (rt_tty_fd >= 0)
+		rt_fd_set(rt_tty_fd, RT_FD_OURS);
+	return rt_tty_fd;
+}
+
+static void rt_debug_quit(void)
+{
+	rt_msg("pdb quit: the replay stops here");
+	rt_flush_program_output();
+	rt_signal_die(SIGINT);
+	_exit(128 + SIGINT);
+}
+
+static void rt_debug_cannot(const char *why)
+{
+	rt_msg("cannot stop in pdb here: %s", why);
+}
+
+void rt_debug_hooks(struct rt_pyhooks *h)
+{
+	h->debug_begin = rt_debug_begin;
+	h->debug_end = rt_debug_end;
+	h->debug_tty = rt_debug_tty;
+	h->debug_quit = rt_debug_quit;
+	h->debug_cannot = rt_debug_cannot;
+}
+
+/* Right after the program's call consumed ev (rt_replay_next). */
+void rt_debug_after_event(struct rt_thread *t, const struct trace_event *ev)
+{
+	rt_last_seq = ev->seq;
+	if (t->debugging || !rt_py.debug_arm)
+		return;
+	for (int i = 0; i < rt_nbreak_events; i++) {
+		if (!rt_break_events[i] || ev->seq < rt_break_events[i])
+			continue;
+		char what[160], note[400];
+		rt_describe_event(what, sizeof what, ev);
+		if (ev->seq == rt_break_events[i])
+			snprintf(note, sizeof note, "stopped after event #%llu, %s, thread %u: at the "
+				 "next line of the Python code that made it", (unsigned long long)ev->seq,
+				 what, ev->tid);
+		else
+			snprintf(note, sizeof note, "event #%llu is not a call of the program's; stopped "
+				 "after the next one, #%llu, %s, thread %u",
+				 (unsigned long long)rt_break_events[i], (unsigned long long)ev->seq, what,
+				 ev->tid);
+		rt_break_events[i] = 0;
+		t->debug_traced = 1;
+		if (rt_py.debug_arm(note) < 0)
+			rt_debug_cannot("the call was made with no Python frame");
+		break;
+	}
+	if ((rt_break_lines[0] || rt_break_exceptions) && !t->debug_watched && rt_py.holds_gil &&
+	    rt_py.holds_gil()) {
+		t->debug_watched = t->debug_traced = 1;
+		rt_py.debug_watch(rt_break_lines, rt_break_exceptions);
+	}
+}
+
+void rt_debug_at_divergence(void)
+{
+	if (!rt_break_divergence || !rt_py.debug_divergence)
+		return;
+	rt_py.debug_divergence(!rt_threaded(), "post-mortem at the divergence: the program's "
+			       "frame that made the call; `continue` or `quit` ends the replay (90)");
+}
+
+int rt_debug_disturbed(char *buf, size_t n)
+{
+	if (!rt_disturbed)
+		return 0;
+	snprintf(buf, n, "the debugger's allocations: after event #%llu %s, so the program's "
+		 "id()s and set orders may differ from the recording's", (unsigned long long)rt_disturbed_seq,
+		 rt_disturbed);
+	return 1;
+}
