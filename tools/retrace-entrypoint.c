@@ -36,7 +36,7 @@ const char tool_name[] = "retrace-entrypoint";
 
 static void usage(void)
 {
-	printf("Usage: %s [--] CMD [ARG...]\n"
+	printf("Usage: %s [--key FILE] [--] CMD [ARG...]\n"
 	       "Run CMD as a container's main process: signals forwarded, zombies reaped, its\n"
 	       "exit status passed on; and record it with libretrace when the environment says so.\n"
 	       "\n"
@@ -51,7 +51,8 @@ static void usage(void)
 	       "  RETRACE_REDACT=PATTERNS  environment variables whose values are not recorded\n"
 	       "                           (read by libretrace; see libretrace(7))\n"
 	       "  RETRACE_REPLAY=TRACE     replay TRACE with retrace-replay instead of running CMD\n"
-	       "                           (RETRACE_SECRET_KEY: the key of an encrypted one)\n"
+	       "                           (--key FILE or RETRACE_SECRET_KEY: the secret key of\n"
+	       "                           an encrypted one)\n"
 	       "  --help, --version\n"
 	       "\n"
 	       "A bad value is a warning, and CMD runs unrecorded.\n"
@@ -216,7 +217,7 @@ static void scrub_retrace_env(void)
 }
 
 /* RETRACE_REPLAY: the same image replays a trace; retrace-replay lives beside us. */
-static _Noreturn void replay(const char *trace, char **cmd, int ncmd)
+static _Noreturn void replay(const char *trace, const char *key, char **cmd, int ncmd)
 {
 	char self[PATH_MAX], path[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -227,13 +228,18 @@ static _Noreturn void replay(const char *trace, char **cmd, int ncmd)
 	self[n] = '\0';
 	*strrchr(self, '/') = '\0';
 	snprintf(path, sizeof path, "%s/retrace-replay", self);
-	char **argv = calloc((size_t)ncmd + 4, sizeof *argv);
+	char **argv = calloc((size_t)ncmd + 6, sizeof *argv);
 	if (!argv)
 		exit(RETRACE_EXIT_ERROR);
-	argv[0] = path;
-	argv[1] = (char *)trace;
-	argv[2] = "--";
-	memcpy(argv + 3, cmd, (size_t)ncmd * sizeof *argv);
+	int k = 0;
+	argv[k++] = path;
+	if (key) { /* else retrace-replay takes RETRACE_SECRET_KEY from the environment */
+		argv[k++] = "--key";
+		argv[k++] = (char *)key;
+	}
+	argv[k++] = (char *)trace;
+	argv[k++] = "--";
+	memcpy(argv + k, cmd, (size_t)ncmd * sizeof *argv);
 	int status = supervise_run(argv);
 	supervise_exit(status < 0 ? RETRACE_EXIT_ERROR << 8 : status);
 }
@@ -245,16 +251,21 @@ static int failed(int status)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HELP = 256, OPT_VERSION };
+	enum { OPT_HELP = 256, OPT_VERSION, OPT_KEY };
 	static const struct option options[] = {
+		{ "key", required_argument, NULL, OPT_KEY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
+	const char *key = NULL;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:", options, NULL)) != -1) {
 		switch (opt) {
+		case OPT_KEY:
+			key = optarg;
+			break;
 		case OPT_HELP:
 			usage();
 			return 0;
@@ -271,7 +282,9 @@ int main(int argc, char **argv)
 	int ncmd = argc - optind;
 
 	if (env("RETRACE_REPLAY"))
-		replay(env("RETRACE_REPLAY"), cmd, ncmd);
+		replay(env("RETRACE_REPLAY"), key, cmd, ncmd);
+	if (key)
+		tool_usage_error("--key is the secret key of RETRACE_REPLAY's trace, and it is not set");
 
 	struct config c;
 	read_config(&c);

@@ -42,4 +42,27 @@ if selected entrypoint_settings; then
 		not_ok "entrypoint_settings: RETRACE_REPLAY replays the trace to the recorded output (a run differs)" \
 			"trace: ${t:-none}" "$(explain "$d/record" "$d/replay")" "native: $(head -c 200 "$d/native2.out")"
 	fi
+
+	# encrypted: the same image replays it with --key (or RETRACE_SECRET_KEY), not without
+	"$BIN/retrace-keygen" "$d/ops" >/dev/null
+	mkdir -p "$d/enc"
+	entry_run "$d/rec-enc" "$d/enc" RETRACE_PUBLIC_KEY="$d/ops.pub" -- "$PYTHON" "$PROGS/entrypoint_replay.py"
+	t=$(entry_traces "$d/enc" | head -n 1)
+	run "$d/rep-enc" null env -u RETRACE_SECRET_KEY RETRACE_REPLAY="$d/enc/$t" unshare -n \
+		"$BIN/retrace-entrypoint" --key "$d/ops.key" -- "$PYTHON" "$PROGS/entrypoint_replay.py"
+	run "$d/rep-nokey" null env -u RETRACE_SECRET_KEY RETRACE_REPLAY="$d/enc/$t" unshare -n \
+		"$BIN/retrace-entrypoint" -- "$PYTHON" "$PROGS/entrypoint_replay.py"
+	if [ -n "$t" ] && [ "$(head -c 8 "$d/enc/$t")" = RTSEALED ] && same "$d/rec-enc" "$d/rep-enc" &&
+		[ "$(status_of "$d/rep-nokey")" = "exit 91" ] && grep -q "is encrypted; give its secret key" "$d/rep-nokey.err"; then
+		ok "entrypoint_settings: an encrypted trace replays with --key, and without it is refused (91)"
+	else
+		not_ok "entrypoint_settings: an encrypted trace replays with --key, and without it is refused (91)" \
+			"trace: ${t:-none}" "$(explain "$d/rec-enc" "$d/rep-enc")" "no key: $(status_of "$d/rep-nokey") $(head -c 200 "$d/rep-nokey.err")"
+	fi
+	run "$d/key-alone" null "$BIN/retrace-entrypoint" --key "$d/ops.key" -- true
+	if [ "$(status_of "$d/key-alone")" = "exit 94" ]; then
+		ok "entrypoint_settings: --key without RETRACE_REPLAY is a usage error (94)"
+	else
+		not_ok "entrypoint_settings: --key without RETRACE_REPLAY is a usage error (94)" "$(status_of "$d/key-alone")"
+	fi
 fi
