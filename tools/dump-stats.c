@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dump.h"
+#include "seal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * --stats: what a trace holds, counted.  Events are read thread by thread, since counting needs
@@ -349,6 +351,10 @@ static void sort_calls(struct trace_stats *st)
 		qsort(st->calls, st->ncalls, sizeof *st->calls, compare_call_counts);
 }
 
+/* The file's own size when it is sealed (compressed, encrypted: tools/seal.h), -1 when plain:
+ * the stats are the plain trace's, this is what it takes on disk. */
+static long long sealed_bytes = -1;
+
 static void print_stats_text(const struct trace_reader *r, struct trace_stats *st)
 {
 	const Retrace__Header *h = r->header;
@@ -405,6 +411,9 @@ static void print_stats_text(const struct trace_reader *r, struct trace_stats *s
 	putchar('\n');
 	printf("%-13s%zu bytes, %" PRIu64 " of them events (the rest: header, frame heads, unused "
 	       "chunk space)\n", "trace size:", r->size, st->total.trace_bytes);
+	if (sealed_bytes >= 0)
+		printf("%-13s%lld bytes sealed, %.2f per event\n", "on disk:", sealed_bytes,
+		       st->total.events ? (double)sealed_bytes / (double)st->total.events : 0.0);
 
 	printf("\n  %-16s %9s %12s %12s\n", "family", "events", "data bytes", "trace bytes");
 	for (int f = 0; f < FAMILY_COUNT; f++)
@@ -478,6 +487,8 @@ static void print_stats_json(const struct trace_reader *r, struct trace_stats *s
 	const Retrace__Trailer *t = r->trailer;
 
 	fputs("{\"type\":\"stats\"", stdout);
+	if (sealed_bytes >= 0)
+		printf(",\"sealed_bytes\":%lld", sealed_bytes);
 	json_key("argv");
 	json_bytes_array(h->argv, h->n_argv);
 	printf(",\"start_time_ns\":%" PRId64, h->start_time_ns);
@@ -558,6 +569,10 @@ int dump_stats(const struct trace_reader *r, const char *path, int json)
 {
 	struct trace_stats st;
 	struct trace_error err;
+	struct stat sb;
+
+	if (seal_is_sealed(path) == 1 && stat(path, &sb) == 0)
+		sealed_bytes = (long long)sb.st_size;
 
 	if (collect_stats(r, &st, &err) != 0) {
 		tool_msg("%s: %s", path, err.msg);
