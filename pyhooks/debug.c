@@ -275,7 +275,7 @@ static const char session_py[] =
 	"    p.botframe = f\n"
 	"    try:\n"
 	"        if kind in ('uncaught', 'divergence'):\n"
-	"            p.interaction(frame, arg)\n"
+	"            p.interaction(None if kind == 'uncaught' else frame, arg)  # uncaught: where it was raised\n"
 	"            return False\n"
 	"        p.set_step()\n"
 	"        p.trace_dispatch(frame, 'exception' if kind == 'exception' else kind, arg)\n"
@@ -695,6 +695,16 @@ static int dbg_line_hit(PyFrameObject *frame)
 	return 0;
 }
 
+/* No Python frame called this one (frame->f_back is set only once a frame is gone, so the
+ * thread's frame chain says it). */
+static int dbg_outermost(PyFrameObject *frame)
+{
+	_PyInterpreterFrame *f = frame->f_frame->previous;
+	while (f && _PyFrame_IsIncomplete(f))
+		f = f->previous;
+	return f == NULL;
+}
+
 static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
 	(void)obj;
@@ -744,11 +754,13 @@ static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *ar
 		return 0;
 	}
 	/* --break-on-exception=uncaught: an exception leaves the main thread's outermost frame
-	 * (its exit traced with no value).  The exception is out of reach by then (CPython keeps
+	 * (its exit traced with no value), one of the program's code: the interpreter's own
+	 * outermost frames while it starts (an import C code tries, and catches the ImportError of)
+	 * are no end of the program, and pdb cannot even be imported there yet.  The exception is out of reach by then (CPython keeps
 	 * it aside while the trace function runs): the outermost frame's last one is kept from its
 	 * exception event until its next line. */
-	if (dbg_exceptions == 2 && !dbg_exception_done && !frame->f_back &&
-	    PyThread_get_thread_ident() == _PyRuntime.main_thread) {
+	if (dbg_exceptions == 2 && !dbg_exception_done && dbg_outermost(frame) &&
+	    PyThread_get_thread_ident() == _PyRuntime.main_thread && dbg_in_program(frame)) {
 		if (what == PyTrace_EXCEPTION && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
 			Py_XSETREF(dbg_uncaught, Py_NewRef(arg));
 		} else if (what == PyTrace_LINE) {
