@@ -24,5 +24,8 @@
  * number. */
 #define RETRACE_STATUS_DIVERGED 'D'
 #define RETRACE_STATUS_TRACE_END 'E'
+/* pdb's back or lastchange: replay again, with the settings that follow (lines NAME=VALUE, up to
+ * a NUL; interpose/debug.c rt_debug_restart).  The process then exits; its status means nothing. */
+#define RETRACE_STATUS_RESTART 'R'
 
 #endif

@@ -215,8 +215,11 @@ static void rt_child_reaped(const struct trace_event *ev)
 	if (!rt_reaped(ev, &pid))
 		return;
 	for (unsigned i = 0; i < rt_nkids; i++)
-		if (rt_kids[i].pid == pid)
+		if (rt_kids[i].pid == pid) {
+			if (ev->seq <= rt_quiet_until) /* an earlier run of pdb's back showed it */
+				rt_kids[i].played = 1;
 			rt_play_child(&rt_kids[i]);
+		}
 }
 
 void rt_children_output_rest(void)

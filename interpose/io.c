@@ -488,8 +488,9 @@ static ssize_t write_replay(uint32_t call, int fd, const uint8_t *flat, size_t n
 		errno = ev->err;
 		return (ssize_t)ev->result;
 	}
-	/* (the replay of a forked child alone leaves out what its parents wrote) */
-	if ((rt_fd_get(fd) & RT_FD_INHERITED) && !rt_replay_quiet())
+	/* (the replay of a forked child alone leaves out what its parents wrote; a replay pdb's
+	 * back started, what an earlier run of it wrote already: debug.c) */
+	if ((rt_fd_get(fd) & RT_FD_INHERITED) && !rt_replay_quiet() && ev->seq > rt_quiet_until)
 		rt_write_fully(fd, flat, (size_t)ev->result < n ? (size_t)ev->result : n);
 	rt_replay_done();
 	return (ssize_t)ev->result;

@@ -109,6 +109,13 @@ void rt_status_send(char verdict)
 		rt_write_all(rt_status_fd, v, 2);
 }
 
+/* What follows a verdict that carries more (RETRACE_STATUS_RESTART's settings, NUL-ended). */
+void rt_status_write(const char *buf, size_t n)
+{
+	if (rt_status_fd >= 0)
+		rt_write_all(rt_status_fd, buf, n);
+}
+
 void rt_msg_lines(const char *prefix, const char *text, size_t n)
 {
 	for (const char *line = text, *end = text + n; line < end;) {

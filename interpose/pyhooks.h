@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_PYHOOKS_ABI 5
+#define RT_PYHOOKS_ABI 6
 #define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
 
 /* Set in a location id returned by location(): the id was handed out just now, for the first
@@ -91,6 +91,13 @@ struct rt_pyhooks {
 	int (*debug_tty)(void);
 	void (*debug_quit)(void);
 	void (*debug_cannot)(const char *why);
+	/* Going back: end this run for a new replay that stops at brk (RETRACE_BREAK's form), with
+	 * the scout settings and the note its first stop says (debug.c rt_debug_restart); the
+	 * event the program's calls consumed n before the newest (0: none kept); the breaks, scout
+	 * settings and note this run was started with ("" for none). */
+	void (*debug_restart)(const char *brk, const char *scout, const char *note);
+	uint64_t (*debug_event_back)(unsigned n);
+	const char *debug_breaks, *debug_scout, *debug_note;
 	/* filled by _retrace */
 	/* The calling thread's location id, 0 when it has no Python frame; may have RT_PYLOC_NEW.
 	 * Never blocks on the GIL, never allocates except through alloc. */

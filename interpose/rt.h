@@ -287,6 +287,7 @@ extern int rt_status_fd;
 void rt_msg_replay_start(int channel);
 /* The verdict for retrace-replay (RETRACE_STATUS_*), on the status channel. */
 void rt_status_send(char verdict);
+void rt_status_write(const char *buf, size_t n);
 /* ---- the divergence report (report.c) ---- */
 extern struct trace_reader rt_reader; /* replay: the trace (core.c) */
 extern int rt_keep_going;             /* replay: --keep-going */
@@ -332,7 +333,10 @@ void rt_finish(int status);
 
 /* Replay start: RETRACE_BREAK (event numbers and FILE:LINE[:N], newline-separated),
  * RETRACE_BREAK_ON_EXCEPTION (raised, uncaught), RETRACE_BREAK_AT_DIVERGENCE (1). */
-void rt_debug_init(const char *breaks, const char *exceptions, const char *divergence);
+void rt_debug_init(const char *breaks, const char *exceptions, const char *divergence,
+		   const char *scout, const char *note, const char *quiet);
+/* Going back (debug.c): program output of events up to this one is not written again. */
+extern uint64_t rt_quiet_until;
 extern int rt_debug_on;
 /* Threads in a debugger session now: the stall watch waits (sched.c). */
 extern int rt_debugging;

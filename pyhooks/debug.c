@@ -13,6 +13,15 @@
  * id()s, set orders and imports are the recording's.  What cannot be kept so (the frame object
  * CPython makes for a traced frame, a block of the program's freed by the debugger, malloc()
  * called by C code) is detected by comparing the allocators' state, and libretrace says so.
+ *
+ * Going back (pdb's back, lastchange) replays the trace again from its start: nothing of a run
+ * can be undone in place, and replay reaches any earlier state exactly.  What names a point
+ * across runs: an event number; FILE:LINE:N, the Nth run of a line (the runs counted in every
+ * traced thread, as --break FILE:LINE counts them); and "now", the Kth stop of a run started
+ * with the same settings (retrace's stops, not where pdb stepped to since).  An event before
+ * now is known here (libretrace keeps the last ones); a line's runs or a variable's changes
+ * before now are not, so a scout run first replays to the Kth stop with the program traced,
+ * counting them, opens no pdb, and restarts the replay at the point it found.
  */
 #include "pyhooks_internal.h"
 
@@ -202,9 +211,56 @@ static const char session_py[] =
 	"        import pdb\n"
 	"    finally:\n"
 	"        sys.path[:] = path\n"
+	"    class Pdb(pdb.Pdb):\n"
+	"        def do_back(self, arg):\n"
+	"            '''back [N] | back [FILE:]LINE [N]\n"
+	"        Go back by replaying the trace again from its start: with no\n"
+	"        argument or a number N, to the Nth event before the current one\n"
+	"        (the last one the program's calls consumed; 1, the previous, by\n"
+	"        default), stopped after it as --break EVENT stops; with LINE (of\n"
+	"        the current frame's file) or FILE:LINE, to the Nth run of that\n"
+	"        line before the current stop (1, its last, by default).  The\n"
+	"        program's output is not shown again.'''\n"
+	"            words = arg.split()\n"
+	"            try:\n"
+	"                if len(words) <= 1 and all(w.isdigit() for w in words):\n"
+	"                    why = _back_events(int(words[0]) if words else 1)\n"
+	"                elif 1 <= len(words) <= 2:\n"
+	"                    file, _, line = words[0].rpartition(':')\n"
+	"                    n = int(words[1]) if len(words) > 1 else 1\n"
+	"                    if int(line) < 1 or n < 1:\n"
+	"                        raise ValueError\n"
+	"                    print('retrace: replaying from the start to go back', file=self.stdout)\n"
+	"                    why = _back_line(file or self.curframe.f_code.co_filename, int(line), n)\n"
+	"                else:\n"
+	"                    raise ValueError\n"
+	"            except ValueError:\n"
+	"                why = 'back takes N, LINE [N] or FILE:LINE [N], numbers above 0'\n"
+	"            self.error(why)\n"
+	"        def do_lastchange(self, arg):\n"
+	"            '''lastchange NAME\n"
+	"        Go back to where the variable NAME (a local of the current frame's\n"
+	"        function, else a global of its module) got the value it has now:\n"
+	"        a replay from the start watches NAME up to this stop, then another\n"
+	"        stops at the first line run after it changed.'''\n"
+	"            name = arg.strip()\n"
+	"            f = self.curframe\n"
+	"            co = f.f_code\n"
+	"            if not name.isidentifier():\n"
+	"                return self.error('lastchange takes the name of a variable')\n"
+	"            if f.f_locals is not f.f_globals and name in co.co_varnames + co.co_cellvars:\n"
+	"                if name not in self.curframe_locals:\n"
+	"                    return self.error('%s has no value here' % name)\n"
+	"                kind, first = 'local', co.co_firstlineno\n"
+	"            elif name in f.f_globals:\n"
+	"                kind, first = 'global', 0\n"
+	"            else:\n"
+	"                return self.error('%s is no variable of this frame or its module' % name)\n"
+	"            print('retrace: replaying from the start to find where %s changed' % name, file=self.stdout)\n"
+	"            self.error(_last_change(kind, name, first, co.co_filename))\n"
 	"    i = open(fd, 'r', closefd=False, errors='replace')\n"
 	"    o = open(fd, 'w', buffering=1, closefd=False, errors='replace')\n"
-	"    p = pdb.Pdb(stdin=i, stdout=o, nosigint=True, readrc=False)\n"
+	"    p = Pdb(stdin=i, stdout=o, nosigint=True, readrc=False)\n"
 	"    p.prompt = '(Pdb) '\n"
 	"    return p\n"
 	"def stop(p, frame, kind, arg, note):\n"
@@ -219,7 +275,7 @@ static const char session_py[] =
 	"    p.botframe = f\n"
 	"    try:\n"
 	"        if kind in ('uncaught', 'divergence'):\n"
-	"            p.interaction(frame, arg)\n"
+	"            p.interaction(None if kind == 'uncaught' else frame, arg)  # uncaught: where it was raised\n"
 	"            return False\n"
 	"        p.set_step()\n"
 	"        p.trace_dispatch(frame, 'exception' if kind == 'exception' else kind, arg)\n"
@@ -257,7 +313,84 @@ static struct {
 	long nth, seen;
 } dbg_lines[DBG_LINES_MAX];
 static int dbg_nlines, dbg_exceptions, dbg_exception_done;
+static long dbg_stops; /* retrace's stops so far in this run (the Kth is "now" for a scout) */
+static int dbg_note_said; /* the note of the restart that started this run */
+
+/* A scout run (RETRACE_BACK_SCOUT "K\tKIND\t..."): at its Kth stop it restarts the replay at
+ * what it found, or, for KIND here, opens pdb as the run that asked did (stops before are
+ * passed by).  KIND line "N\tFILE:LINE": the Nth last run of that line before the stop; local
+ * "NAME\tFIRSTLINE\tFILE", global "NAME\t0\tFILE": the line event after NAME last changed,
+ * in frames of that function (or, for a global, of that file). */
+#define SCOUT_LINES 65536
+static struct {
+	char kind;  /* 0: no scout; 'h', 'l', 'L'ocal, 'G'lobal */
+	long stop, nth;
+	char file[1024], name[256];
+	int line, firstline;
+	long runs[SCOUT_LINES]; /* runs of each line of file so far */
+	int now_line;           /* the line the current trace event counted (0: none) */
+	PyObject *last;         /* NAME's value at the last line event watched (NULL: unbound) */
+	int at_line;            /* where it changed last: the line event after it ... */
+	long at_run;            /* ... and that line's run */
+} scout;
 static PyObject *dbg_uncaught; /* the outermost frame's exception, (type, value, traceback) */
+
+/* ---- pdb's back and lastchange (session_py's Pdb calls these) ------------------------------ */
+
+/* Each restarts the replay (never returns) or returns why it cannot, for pdb to say. */
+static PyObject *back_events(PyObject *self, PyObject *args)
+{
+	(void)self;
+	int n;
+	if (!PyArg_ParseTuple(args, "i", &n))
+		return NULL;
+	uint64_t now = hooks->debug_event_back(0), to = n > 0 ? hooks->debug_event_back((unsigned)n) : 0;
+	if (!now)
+		return PyUnicode_FromString("no event of the program's is replayed yet");
+	if (!to)
+		return PyUnicode_FromFormat("not %d events back: only the last 4095 events the program's "
+					    "calls consumed are kept", n);
+	char brk[32], note[200];
+	snprintf(brk, sizeof brk, "%llu", (unsigned long long)to);
+	snprintf(note, sizeof note, "back %d event%s, from #%llu", n, n == 1 ? "" : "s",
+		 (unsigned long long)now);
+	hooks->debug_restart(brk, "", note);
+	Py_RETURN_NONE;
+}
+
+static PyObject *back_line(PyObject *self, PyObject *args)
+{
+	(void)self;
+	const char *file;
+	int line, n;
+	if (!PyArg_ParseTuple(args, "sii", &file, &line, &n))
+		return NULL;
+	char scout_spec[1200];
+	snprintf(scout_spec, sizeof scout_spec, "%ld\tline\t%d\t%s:%d", dbg_stops, n, file, line);
+	hooks->debug_restart(hooks->debug_breaks, scout_spec, "");
+	Py_RETURN_NONE;
+}
+
+static PyObject *last_change(PyObject *self, PyObject *args)
+{
+	(void)self;
+	const char *kind, *name, *file;
+	int firstline;
+	if (!PyArg_ParseTuple(args, "ssis", &kind, &name, &firstline, &file))
+		return NULL;
+	char scout_spec[1400];
+	snprintf(scout_spec, sizeof scout_spec, "%ld\t%s\t%s\t%d\t%s", dbg_stops, kind, name,
+		 firstline, file);
+	hooks->debug_restart(hooks->debug_breaks, scout_spec, "");
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef back_functions[] = {
+	{ "_back_events", back_events, METH_VARARGS, NULL },
+	{ "_back_line", back_line, METH_VARARGS, NULL },
+	{ "_last_change", last_change, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL },
+};
 
 struct dbg_saved {
 	struct dbg_heap heap;
@@ -268,6 +401,8 @@ struct dbg_saved {
 };
 
 static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
+static void scout_parse(void);
+static void scout_finish(void);
 
 /* Enter a session on the calling thread (the GIL held): from here until dbg_leave, its calls
  * are live, its Python memory is the debugger's, the collector waits. */
@@ -293,6 +428,12 @@ static void dbg_enter(struct dbg_saved *s)
 			Py_CLEAR(session_ns);
 		}
 		Py_XDECREF(r);
+		for (PyMethodDef *d = back_functions; session_ns && d->ml_name; d++) {
+			PyObject *fn = PyCFunction_New(d, NULL);
+			if (fn)
+				PyDict_SetItemString(session_ns, d->ml_name, fn);
+			Py_XDECREF(fn);
+		}
 	}
 	if (session_ns) {
 		PyObject *kept = PyDict_GetItemString(session_ns, "Kept");
@@ -351,6 +492,20 @@ static const char *const event_names[] = { "call", "exception", "line", "return"
 static int dbg_stop(PyFrameObject *frame, const char *kind, PyObject *arg, const char *note,
 		    const char *disturbed)
 {
+	scout_parse();
+	dbg_stops++;
+	if (scout.kind && dbg_stops < scout.stop)
+		return 0; /* a stop before the one the scout is for: passed by, quietly */
+	if (scout.kind && dbg_stops == scout.stop) {
+		scout_finish();
+		scout.kind = 0;
+	}
+	char said[1800];
+	if (!dbg_note_said && hooks->debug_note && hooks->debug_note[0]) {
+		snprintf(said, sizeof said, "%s\nretrace: %s", hooks->debug_note, note);
+		note = said;
+	}
+	dbg_note_said = 1;
 	struct dbg_saved s;
 	dbg_enter(&s);
 	int tracing = 0;
@@ -380,7 +535,8 @@ static int dbg_stop(PyFrameObject *frame, const char *kind, PyObject *arg, const
 static void dbg_retrace(int pdb_tracing)
 {
 	PyThreadState *ts = PyThreadState_Get();
-	int want = pdb_tracing || dbg_nlines || (dbg_exceptions && !dbg_exception_done);
+	int want = pdb_tracing || dbg_nlines || (dbg_exceptions && !dbg_exception_done) ||
+		   (scout.kind && scout.kind != 'h');
 	_PyEval_SetTrace(ts, want ? dbg_trace : NULL, NULL);
 }
 
@@ -404,27 +560,149 @@ static int dbg_in_program(PyFrameObject *frame)
 	return strncmp(file, lib, strlen(lib)) != 0;
 }
 
+/* FILE of --break FILE:LINE: the path CPython has, or its last components. */
+static int dbg_file_is(const char *file, size_t n, const char *spec)
+{
+	size_t k = strlen(spec);
+	return strcmp(file, spec) == 0 ||
+	       (n > k && file[n - k - 1] == '/' && strcmp(file + n - k, spec) == 0);
+}
+
+static size_t dbg_frame_file(PyFrameObject *frame, char *file, size_t size)
+{
+	PyCodeObject *co = PyFrame_GetCode(frame);
+	size_t n = pyhooks_utf8_of(co->co_filename, file, size - 1);
+	Py_DECREF(co);
+	file[n] = 0;
+	return n;
+}
+
+static void scout_parse(void)
+{
+	static int parsed;
+	const char *spec = hooks->debug_scout;
+	if (parsed || !spec || !*spec)
+		return;
+	parsed = 1;
+	char kind[16] = "";
+	int off = 0;
+	if (sscanf(spec, "%ld\t%15[a-z]\t%n", &scout.stop, kind, &off) < 2 || scout.stop < 1)
+		return;
+	const char *rest = spec + off;
+	if (strcmp(kind, "here") == 0) {
+		scout.kind = 'h';
+	} else if (strcmp(kind, "line") == 0) {
+		const char *tab = strchr(rest, '\t'), *colon = tab ? strrchr(tab, ':') : NULL;
+		scout.nth = strtol(rest, NULL, 10);
+		if (!colon || scout.nth < 1)
+			return;
+		snprintf(scout.file, sizeof scout.file, "%.*s", (int)(colon - tab - 1), tab + 1);
+		scout.line = atoi(colon + 1);
+		scout.kind = 'l';
+	} else if (strcmp(kind, "local") == 0 || strcmp(kind, "global") == 0) {
+		if (sscanf(rest, "%255[^\t]\t%d\t%n", scout.name, &scout.firstline, &off) < 2)
+			return;
+		snprintf(scout.file, sizeof scout.file, "%s", rest + off);
+		scout.kind = kind[0] == 'l' ? 'L' : 'G';
+	}
+}
+
+/* A line event of a scout run: count it, and see whether the watched variable changed. */
+static void scout_line(PyFrameObject *frame)
+{
+	char file[1024];
+	size_t n = dbg_frame_file(frame, file, sizeof file);
+	if (!dbg_file_is(file, n, scout.file))
+		return;
+	int line = PyFrame_GetLineNumber(frame);
+	if (line <= 0 || line >= SCOUT_LINES)
+		return;
+	scout.runs[line]++;
+	scout.now_line = line;
+	if (scout.kind != 'L' && scout.kind != 'G')
+		return;
+	PyObject *ns = NULL;
+	if (scout.kind == 'L') {
+		PyCodeObject *co = PyFrame_GetCode(frame);
+		int mine = co->co_firstlineno == scout.firstline;
+		Py_DECREF(co);
+		if (!mine)
+			return;
+		ns = PyFrame_GetLocals(frame); /* the frame's locals, made a dict: a scout's cost */
+	} else {
+		ns = PyFrame_GetGlobals(frame);
+	}
+	PyObject *v = ns && PyDict_Check(ns) ? PyDict_GetItemString(ns, scout.name) : NULL;
+	if (v && v != scout.last) {
+		scout.at_line = line;
+		scout.at_run = scout.runs[line];
+	}
+	Py_XSETREF(scout.last, Py_XNewRef(v));
+	Py_XDECREF(ns);
+	PyErr_Clear();
+}
+
+/* The scout's Kth stop: now.  Restarts at what it found (never returns), or, for here, says
+ * the restart's note and goes on to pdb. */
+static void scout_finish(void)
+{
+	char brk[1200], note[1400];
+	if (scout.kind == 'l') {
+		long before = scout.runs[scout.line] - (scout.now_line == scout.line);
+		long run = before - scout.nth + 1;
+		if (run >= 1) {
+			snprintf(brk, sizeof brk, "%s:%d:%ld", scout.file, scout.line, run);
+			snprintf(note, sizeof note, "back to %s:%d, its run %ld (of %ld before where you "
+				 "were)", scout.file, scout.line, run, before);
+			hooks->debug_restart(brk, "", note);
+		}
+		snprintf(note, sizeof note, "back: %s:%d ran %ld times before where you were, not "
+			 "%ld: still there", scout.file, scout.line, before, scout.nth);
+	} else if (scout.kind == 'L' || scout.kind == 'G') {
+		if (scout.at_line > 0) {
+			snprintf(brk, sizeof brk, "%s:%d:%ld", scout.file, scout.at_line, scout.at_run);
+			snprintf(note, sizeof note, "lastchange: %s got the value it has where you were "
+				 "just before this line (%s:%d, its run %ld)", scout.name, scout.file,
+				 scout.at_line, scout.at_run);
+			hooks->debug_restart(brk, "", note);
+		}
+		snprintf(note, sizeof note, "lastchange: %s did not change in %s while the replay "
+			 "traced it: still where you were", scout.name, scout.file);
+	} else {
+		return;
+	}
+	/* back where the user was: the same stop, the others passed by */
+	char again[64];
+	snprintf(again, sizeof again, "%ld\there", scout.stop);
+	hooks->debug_restart(hooks->debug_breaks, again, note);
+}
+
 static int dbg_line_hit(PyFrameObject *frame)
 {
 	char file[1024];
-	PyCodeObject *co = PyFrame_GetCode(frame);
-	size_t n = pyhooks_utf8_of(co->co_filename, file, sizeof file - 1);
-	Py_DECREF(co);
-	file[n] = 0;
+	size_t n = dbg_frame_file(frame, file, sizeof file);
 	int line = PyFrame_GetLineNumber(frame);
 	for (int i = 0; i < dbg_nlines; i++) {
-		size_t k = strlen(dbg_lines[i].file);
-		int same = strcmp(file, dbg_lines[i].file) == 0 ||
-			   (n > k && file[n - k - 1] == '/' && strcmp(file + n - k, dbg_lines[i].file) == 0);
+		int same = dbg_file_is(file, n, dbg_lines[i].file);
 		if (dbg_lines[i].line != line || !same || dbg_lines[i].seen >= dbg_lines[i].nth)
 			continue;
 		if (++dbg_lines[i].seen == dbg_lines[i].nth) {
 			snprintf(dbg_self.note, sizeof dbg_self.note,
-				 "stopped at %s:%d, run %ld", dbg_lines[i].file, line, dbg_lines[i].nth);
+				 "stopped at %.200s:%d, run %ld", dbg_lines[i].file, line, dbg_lines[i].nth);
 			return 1;
 		}
 	}
 	return 0;
+}
+
+/* No Python frame called this one (frame->f_back is set only once a frame is gone, so the
+ * thread's frame chain says it). */
+static int dbg_outermost(PyFrameObject *frame)
+{
+	_PyInterpreterFrame *f = frame->f_frame->previous;
+	while (f && _PyFrame_IsIncomplete(f))
+		f = f->previous;
+	return f == NULL;
 }
 
 static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
@@ -435,6 +713,9 @@ static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *ar
 		return 0;
 	const char *event = event_names[what == PyTrace_CALL ? 0 : what == PyTrace_EXCEPTION ? 1
 					: what == PyTrace_LINE ? 2 : 3];
+	scout.now_line = 0;
+	if (scout.kind && scout.kind != 'h' && what == PyTrace_LINE)
+		scout_line(frame);
 	if (dbg_self.pdb) { /* pdb steps: every event is its */
 		struct dbg_saved s;
 		dbg_enter(&s);
@@ -473,11 +754,13 @@ static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *ar
 		return 0;
 	}
 	/* --break-on-exception=uncaught: an exception leaves the main thread's outermost frame
-	 * (its exit traced with no value).  The exception is out of reach by then (CPython keeps
+	 * (its exit traced with no value), one of the program's code: the interpreter's own
+	 * outermost frames while it starts (an import C code tries, and catches the ImportError of)
+	 * are no end of the program, and pdb cannot even be imported there yet.  The exception is out of reach by then (CPython keeps
 	 * it aside while the trace function runs): the outermost frame's last one is kept from its
 	 * exception event until its next line. */
-	if (dbg_exceptions == 2 && !dbg_exception_done && !frame->f_back &&
-	    PyThread_get_thread_ident() == _PyRuntime.main_thread) {
+	if (dbg_exceptions == 2 && !dbg_exception_done && dbg_outermost(frame) &&
+	    PyThread_get_thread_ident() == _PyRuntime.main_thread && dbg_in_program(frame)) {
 		if (what == PyTrace_EXCEPTION && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
 			Py_XSETREF(dbg_uncaught, Py_NewRef(arg));
 		} else if (what == PyTrace_LINE) {
@@ -553,7 +836,8 @@ static void dbg_watch(const char *lines, int exceptions)
 			dbg_nlines++;
 		}
 	}
-	if (dbg_nlines || dbg_exceptions)
+	scout_parse();
+	if (dbg_nlines || dbg_exceptions || (scout.kind && scout.kind != 'h'))
 		_PyEval_SetTrace(PyThreadState_Get(), dbg_trace, NULL);
 }
 

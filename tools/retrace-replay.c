@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@ static void usage(void)
 	       "                   the program's code, or post-mortem at the first uncaught one\n"
 	       "      --break-at-divergence  open pdb post-mortem where replay diverges\n"
 	       "                   (pdb runs on the terminal, /dev/tty; `continue` resumes the\n"
-	       "                   replay, `quit` ends it as Ctrl-C would)\n"
+	       "                   replay, `quit` ends it as Ctrl-C would; `back [N]`,\n"
+	       "                   `back [FILE:]LINE [N]` and `lastchange NAME` go back to an\n"
+	       "                   earlier event, line run or change by replaying again)\n"
 	       "      --allow-program  replay a trace of a program that is not a Python\n"
 	       "                   interpreter without giving its command (a trace is untrusted\n"
 	       "                   input: it names what replay runs)\n"
@@ -80,7 +83,7 @@ static void usage(void)
 struct replay_plan {
 	char **argv;         /* NULL-terminated */
 	size_t argc;
-	char **env;          /* the recorded entries, NULL-terminated, room for 9 more */
+	char **env;          /* the recorded entries, NULL-terminated, room for 16 more */
 	size_t nenv;
 	char **command;      /* the command the user typed, when it reached exe through execs */
 	size_t ncommand;
@@ -440,6 +443,8 @@ struct break_options {
 	int nbreaks;
 	const char *exceptions; /* "raised", "uncaught", or NULL */
 	int divergence;
+	/* set by a restart (pdb's back, lastchange): what the next run does (interpose/debug.c) */
+	char scout[4096], note[1024], quiet[32];
 };
 
 /* --break's value: an event number, or FILE:LINE or FILE:LINE:N with numbers above 0. */
@@ -492,15 +497,25 @@ static void check_terminal(const struct break_options *b)
 	close(fd);
 }
 
+/* Called again for each run a restart asks for: the entries after the recorded ones are
+ * rebuilt (the previous run's are freed). */
 static void build_environment(struct replay_plan *p, const char *trace_abs, const char *report,
 			      int keep_going, const char *stall, const char *fork_target,
 			      const struct break_options *b)
 {
-	char ours[PATH_MAX];
-	if (tool_find_libretrace(ours, sizeof ours) != 0)
-		exit(RETRACE_EXIT_ERROR);
-	loader_environment(p, ours);
+	static int loader_done;
+	if (!loader_done) {
+		char ours[PATH_MAX];
+		if (tool_find_libretrace(ours, sizeof ours) != 0)
+			exit(RETRACE_EXIT_ERROR);
+		loader_environment(p, ours);
+		loader_done = 1;
+	}
 	size_t n = p->nenv;
+	for (size_t i = n; p->env[i]; i++) {
+		free(p->env[i]);
+		p->env[i] = NULL;
+	}
 
 	char fd[16];
 	snprintf(fd, sizeof fd, "%d", p->status_fd);
@@ -521,7 +536,47 @@ static void build_environment(struct replay_plan *p, const char *trace_abs, cons
 		p->env[n++] = env_entry("RETRACE_BREAK_ON_EXCEPTION", b->exceptions);
 	if (b->divergence)
 		p->env[n++] = env_entry("RETRACE_BREAK_AT_DIVERGENCE", "1");
+	if (b->scout[0])
+		p->env[n++] = env_entry("RETRACE_BACK_SCOUT", b->scout);
+	if (b->note[0])
+		p->env[n++] = env_entry("RETRACE_BACK_NOTE", b->note);
+	if (b->quiet[0])
+		p->env[n++] = env_entry("RETRACE_BACK_QUIET", b->quiet);
 	p->env[n] = NULL;
+}
+
+/* A restart's settings (lines NAME=VALUE; a newline inside a value came as 0x1f) become the
+ * next run's: its breaks replace the command line's (--break-on-exception and
+ * --break-at-divergence stay). */
+static void take_restart(struct break_options *b, char *settings)
+{
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} fields[] = {
+		{ "RETRACE_BREAK=", offsetof(struct break_options, breaks), sizeof b->breaks },
+		{ "RETRACE_BACK_SCOUT=", offsetof(struct break_options, scout), sizeof b->scout },
+		{ "RETRACE_BACK_NOTE=", offsetof(struct break_options, note), sizeof b->note },
+		{ "RETRACE_BACK_QUIET=", offsetof(struct break_options, quiet), sizeof b->quiet },
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		((char *)b + fields[i].off)[0] = 0;
+	for (char *line = settings, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+			size_t k = strlen(fields[i].name);
+			if (strncmp(line, fields[i].name, k) != 0)
+				continue;
+			char *to = (char *)b + fields[i].off;
+			snprintf(to, fields[i].size, "%s", line + k);
+			for (char *c = to; *c; c++)
+				if (*c == '\x1f')
+					*c = '\n';
+		}
+	}
+	b->nbreaks = b->breaks[0] != 0;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -630,6 +685,10 @@ struct channel {
 	int fd;
 	int after_nul; /* the next byte is the verdict */
 	char verdict;
+	/* RETRACE_STATUS_RESTART's settings, which follow it up to a NUL */
+	char restart[12288];
+	size_t nrestart;
+	int in_restart;
 };
 
 static void channel_take(struct channel *c)
@@ -641,6 +700,15 @@ static void channel_take(struct channel *c)
 			if (c->after_nul) {
 				c->verdict = buf[i++];
 				c->after_nul = 0;
+				c->in_restart = c->verdict == RETRACE_STATUS_RESTART;
+				continue;
+			}
+			if (c->in_restart) {
+				if (buf[i] == 0)
+					c->in_restart = 0;
+				else if (c->nrestart + 1 < sizeof c->restart)
+					c->restart[c->nrestart++] = buf[i];
+				i++;
 				continue;
 			}
 			char *nul = memchr(buf + i, '\0', (size_t)(n - i));
@@ -658,9 +726,10 @@ static void channel_take(struct channel *c)
 
 /* Waits for the replayed program, printing what comes through the channel meanwhile (so a long
  * report never fills the pipe).  Returns the verdict, 0 for none. */
-static char wait_replayed(pid_t pid, int status_r, int *wstatus)
+static char wait_replayed(pid_t pid, int status_r, int *wstatus, struct channel *cp)
 {
-	struct channel c = { .fd = status_r };
+	struct channel *c = cp;
+	*c = (struct channel){ .fd = status_r };
 	fcntl(status_r, F_SETFL, O_NONBLOCK);
 	/* the program's end wakes the poll through its pidfd; without one (a kernel before 5.3),
 	 * a bounded wait */
@@ -678,7 +747,7 @@ static char wait_replayed(pid_t pid, int status_r, int *wstatus)
 					 { .fd = pidfd, .events = POLLIN } };
 		int r = poll(pfd, 2, pidfd >= 0 ? -1 : 50);
 		if (r > 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
-			channel_take(&c);
+			channel_take(c);
 			/* every writer gone (the program exited): only the pidfd is left to wait on */
 			if ((pfd[0].revents & POLLHUP) && !(pfd[0].revents & POLLIN))
 				channel_open = 0;
@@ -687,8 +756,8 @@ static char wait_replayed(pid_t pid, int status_r, int *wstatus)
 	if (pidfd >= 0)
 		close(pidfd);
 	/* Non-blocking: a child of the program may still hold the pipe's write end open. */
-	channel_take(&c);
-	return c.verdict;
+	channel_take(c);
+	return c->verdict;
 }
 
 static _Noreturn void die_by_signal(int sig)
@@ -886,54 +955,66 @@ int main(int argc, char **argv)
 	if (netns)
 		isolate_network();
 
-	int status_pipe[2], report_pipe[2];
-	if (pipe2(status_pipe, O_CLOEXEC) != 0 || pipe2(report_pipe, O_CLOEXEC) != 0) {
-		tool_msg("cannot create a pipe: %s", strerror(errno));
-		return RETRACE_EXIT_ERROR;
-	}
-
-	/* Blocked across the fork: a signal before the handlers are in place must not kill us and
-	 * orphan the program.  The child restores the caller's mask before exec. */
-	sigset_t forwarded, caller_mask;
-	sigemptyset(&forwarded);
-	for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
-		sigaddset(&forwarded, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &forwarded, &caller_mask);
-
-	struct timespec started;
-	clock_gettime(CLOCK_MONOTONIC, &started);
-	pid_t pid = fork();
-	if (pid < 0) {
-		tool_msg("cannot fork: %s", strerror(errno));
-		return RETRACE_EXIT_ERROR;
-	}
-	if (pid == 0) {
-		close(status_pipe[0]);
-		close(report_pipe[0]);
-		run_child(&plan, status_pipe[1], report_pipe[1], &caller_mask);
-	}
-	close(status_pipe[1]);
-	close(report_pipe[1]);
-
-	child_pid = pid;
-	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
-		struct sigaction old;
-
-		/* ignored when we started (a background job's SIGINT): the program inherited that
-		 * too, so leave it ignored rather than start passing it on */
-		if (sigaction(forwarded_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(forwarded_signals[i], &sa, NULL);
-	}
-	sigprocmask(SIG_SETMASK, &caller_mask, NULL);
-
-	check_child_started(&plan, report_pipe[0], pid);
-
+	/* One run, or more when pdb's back restarts the replay (the same plan, other stops). */
 	int wstatus;
-	char verdict = wait_replayed(pid, status_pipe[0], &wstatus);
-	double replay_s = seconds_since(&started);
+	char verdict;
+	double replay_s;
+	static struct channel channel; /* static: 12 KiB */
+	for (;;) {
+		int status_pipe[2], report_pipe[2];
+		if (pipe2(status_pipe, O_CLOEXEC) != 0 || pipe2(report_pipe, O_CLOEXEC) != 0) {
+			tool_msg("cannot create a pipe: %s", strerror(errno));
+			return RETRACE_EXIT_ERROR;
+		}
+
+		/* Blocked across the fork: a signal before the handlers are in place must not kill us and
+		 * orphan the program.  The child restores the caller's mask before exec. */
+		sigset_t forwarded, caller_mask;
+		sigemptyset(&forwarded);
+		for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+			sigaddset(&forwarded, forwarded_signals[i]);
+		sigprocmask(SIG_BLOCK, &forwarded, &caller_mask);
+
+		struct timespec started;
+		clock_gettime(CLOCK_MONOTONIC, &started);
+		pid_t pid = fork();
+		if (pid < 0) {
+			tool_msg("cannot fork: %s", strerror(errno));
+			return RETRACE_EXIT_ERROR;
+		}
+		if (pid == 0) {
+			close(status_pipe[0]);
+			close(report_pipe[0]);
+			run_child(&plan, status_pipe[1], report_pipe[1], &caller_mask);
+		}
+		close(status_pipe[1]);
+		close(report_pipe[1]);
+
+		child_pid = pid;
+		struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
+			struct sigaction old;
+
+			/* ignored when we started (a background job's SIGINT): the program inherited that
+			 * too, so leave it ignored rather than start passing it on */
+			if (sigaction(forwarded_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+				continue;
+			sigaction(forwarded_signals[i], &sa, NULL);
+		}
+		sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+
+		check_child_started(&plan, report_pipe[0], pid);
+
+		verdict = wait_replayed(pid, status_pipe[0], &wstatus, &channel);
+		replay_s = seconds_since(&started);
+		close(status_pipe[0]);
+		if (verdict != RETRACE_STATUS_RESTART)
+			break;
+		/* pdb's back or lastchange: the same replay again, to stop earlier (interpose/debug.c) */
+		take_restart(&breaks, channel.restart);
+		build_environment(&plan, trace_abs, report, keep_going, stall, fork_target, &breaks);
+}
 	if (verdict == RETRACE_STATUS_DIVERGED)
 		return RETRACE_EXIT_DIVERGED;
 	if (verdict == RETRACE_STATUS_TRACE_END)

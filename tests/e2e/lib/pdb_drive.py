@@ -5,10 +5,15 @@ terminal shows; then print everything the terminal showed and "status N".
 
 The pdb cases (tests/e2e/cases/5*-debug*.sh) drive retrace-replay --break through it, the way
 ctrl_c.py drives Ctrl-C: the program's own output stays apart from pdb's, so it can be compared
-byte for byte with the recording's."""
+byte for byte with the recording's.
+
+With PDB_DRIVE_TIMES=FILE in the environment, FILE gets one line per prompt: the seconds from
+the start (the first prompt) or from the command typed before it to that prompt (bench/run
+times pdb's back with it)."""
 import os
 import pty
 import sys
+import time
 
 out, commands, cmd = sys.argv[1], sys.argv[2].split("\n"), sys.argv[3:]
 pid, fd = pty.fork()
@@ -20,6 +25,7 @@ if pid == 0:
     os.execvp(cmd[0], cmd)
 shown = b""
 typed = 0
+times, since = [], time.monotonic()
 while True:
     try:
         data = os.read(fd, 4096)
@@ -29,8 +35,13 @@ while True:
         break
     shown += data
     if typed < len(commands) and shown.count(b"(Pdb) ") > typed:
+        times.append(time.monotonic() - since)
+        since = time.monotonic()
         os.write(fd, commands[typed].encode() + b"\n")
         typed += 1
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(shown.decode(errors="replace").replace("\r\n", "\n"))
 print("status", os.waitstatus_to_exitcode(status))
+if os.environ.get("PDB_DRIVE_TIMES"):
+    with open(os.environ["PDB_DRIVE_TIMES"], "w") as f:
+        f.writelines(f"{t:.6f}\n" for t in times)
