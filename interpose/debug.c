@@ -11,10 +11,10 @@
  *  - --break FILE:LINE[:N] and --break-on-exception trace each thread from its first event
  *    made with the GIL held (a C trace function: no Python frame of its own);
  *  - --break-at-divergence: after the report, post-mortem in the diverging thread's frame;
- *  - --dap: as --break FILE:LINE (each thread traced from its first event), for the editor's
- *    breakpoints and, when no --break is given, a first stop at the program's first line,
- *    where the editor attaches (retrace-replay took its connection; the session serves the
- *    protocol on it, live, like pdb's terminal).
+ *  - --dap: stops as above, served to an editor (retrace-replay took its connection; the
+ *    session serves the protocol on it, live, like pdb's terminal); with no --break, a first
+ *    stop at the program's first line, where the editor attaches and sets its breakpoints, so
+ *    each thread is traced from its first event as for --break FILE:LINE.
  * Going back (pdb's back and lastchange, pyhooks/debug.c) is a new replay of the same trace:
  * the process reports where the next run is to stop on the status channel (a restart verdict,
  * rt_debug_restart) and exits; retrace-replay runs the program again with those settings.
@@ -106,6 +106,11 @@ void rt_debug_dap_init(const char *fd, const char *resumed, const char *lines)
 	rt_dap_resumed = resumed && strcmp(resumed, "1") == 0;
 	snprintf(rt_dap_lines, sizeof rt_dap_lines, "%s", lines ? lines : "");
 	rt_debug_on = 1;
+	if (!rt_breaks_given[0] && !rt_break_exceptions && !rt_back_scout[0] && !rt_quiet_until)
+		rt_msg("note: --dap with no --break stops at the program's first line for the editor "
+		       "to attach, and traces the program's Python code from its start for the "
+		       "editor's breakpoints: id()s and the order of sets of objects may differ from "
+		       "the recording all through this replay");
 }
 
 static void rt_debug_begin(void)

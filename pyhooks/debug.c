@@ -324,7 +324,10 @@ static __thread struct dbg_thread dbg_self;
 static int dbg_final; /* the session at a divergence: the replay ends after it */
 
 /* --break FILE:LINE[:N] (16 at most) and the editor's breakpoints (every: each run of the
- * line stops, once the run has made its first stop: --dap, dap.c), and --break-on-exception
+ * line stops, once the run has made its first stop: --dap, dap.c; threads are traced for them
+ * from their first event when the run started with some or with the first stop at the
+ * program's first line, else a thread once it stops, or starts after they were set), and
+ * --break-on-exception
  * (1: raised in the program's code, 2: uncaught) */
 #define DBG_LINES_MAX 80
 static struct {
@@ -630,7 +633,7 @@ static void dbg_retrace(int pdb_tracing)
 {
 	PyThreadState *ts = PyThreadState_Get();
 	int want = pdb_tracing || dbg_nlines || (dbg_exceptions && !dbg_exception_done) ||
-		   (scout.kind && scout.kind != 'h') || (hooks->debug_dap_fd >= 0 && !dbg_dap_gone);
+		   (scout.kind && scout.kind != 'h');
 	_PyEval_SetTrace(ts, want ? dbg_trace : NULL, NULL);
 }
 
@@ -973,7 +976,7 @@ static void dbg_watch(const char *lines, int exceptions)
 		}
 	}
 	scout_parse();
-	if (dbg_nlines || dbg_exceptions || (scout.kind && scout.kind != 'h') || hooks->debug_dap_fd >= 0)
+	if (dbg_nlines || dbg_exceptions || (scout.kind && scout.kind != 'h') || dbg_entry)
 		_PyEval_SetTrace(PyThreadState_Get(), dbg_trace, NULL);
 }
 

@@ -7,6 +7,9 @@
 # recording's byte for byte and it exits as recorded.  debug_dap_back goes back over DAP: stepBack
 # (one event back, a new run of the replay on the same connection) and "retrace back FILE:LINE"
 # typed in the debug console (evaluate), each stopping where r had the earlier draw.
+# debug_dap_event stops at --break EVENT in debug_net.py, reads what the network answered, and
+# after continue finds the program's stdout the recording's, id()s and a set's order included:
+# the session's memory, the connection's reads and writes, are none of the program's.
 # shellcheck shell=bash
 
 # dap_drive BASE STEPS REPLAY-ARGS...: retrace-replay --dap BASE.sock REPLAY-ARGS in a network
@@ -87,4 +90,37 @@ end" --break "app.py:$print_line:3" "$d/trace.pb"
 				"$(explain "$d/record" "$d/back")"
 		fi
 	fi
+fi
+
+if selected debug_dap_event; then
+	name="debug_dap_event: --break at the recv event with --dap: the client evaluates the network's answer, continues, and the stdout, id()s included, is the recording's"
+	d=$T/debug_dap_event
+	mkdir -p "$d"
+	if ! start_python_server "$d" "the HTTP server" "$HELPERS/http_server.py" >"$d/start.txt" 2>&1; then
+		not_ok "debug_dap_event: start the HTTP server" "$(cat "$d/start.txt")"
+	else
+		cp "$PROGS/debug_net.py" "$d/app.py"
+		run "$d/record" null env RETRACE_UNRECORDED="$d" "$BIN/retrace-record" -o "$d/trace.pb" -- \
+			"$PYTHON" "$d/app.py" "$WORLD_PORT"
+		stop_world >"$d/stop.txt" 2>&1
+		token=$(sed -n 's/^token \([0-9a-f]*\) .*/\1/p' "$d/record.out")
+		recv=$("$BIN/retrace-dump" "$d/trace.pb" | sed -n 's/^#\([0-9]*\) t1 recv(.*app.py.*/\1/p' | head -n 1)
+		dap_drive "$d/event" "attach
+done
+wait
+eval json.loads(data.split(b'\\r\\n\\r\\n', 1)[1])['token']
+continue
+end" --break "$recv" "$d/trace.pb"
+		if [ -n "$token" ] && [ -n "$recv" ] &&
+			grep -q "^stopped breakpoint: stopped after event #$recv, recv" "$d/event.shown" &&
+			grep -qx "eval .* = '$token'" "$d/event.shown" && grep -qx "closed" "$d/event.shown" &&
+			grep -qx "status 0" "$d/event.shown" && cmp -s "$d/record.out" "$d/event.out"; then
+			ok "$name"
+		else
+			not_ok "$name" "recv event: #$recv, token: $token" "client: $(head -c 1500 "$d/event.shown")" \
+				"stderr: $(head -c 600 "$d/event.err")" "messages: $(tail -c 1500 "$d/event.dap")" \
+				"$(explain "$d/record" "$d/event")"
+		fi
+	fi
+	stop_all_servers
 fi
