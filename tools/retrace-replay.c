@@ -620,10 +620,7 @@ static int dap_accept(const char *where)
 	const char *colon = strrchr(where, ':');
 	int fd;
 	if (strncmp(where, "127.0.0.1:", 10) == 0 && colon == where + 9) {
-		char *end;
-		long port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port > 65535)
-			tool_usage_error("--dap takes a socket path or 127.0.0.1:PORT");
+		long port = strtol(colon + 1, NULL, 10); /* checked with the options */
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		int one = 1;
@@ -658,7 +655,7 @@ static int dap_accept(const char *where)
 		exit(RETRACE_EXIT_ERROR);
 	}
 	close(fd);
-	if (where[0] == '/' || !colon)
+	if (where[0] == '/')
 		unlink(where); /* one editor: the next finds nothing to attach to, not a dead socket */
 	return c;
 }
@@ -953,7 +950,13 @@ int main(int argc, char **argv)
 			/* a relative socket path is the caller's: the replay runs in the recorded cwd */
 			static char dap[PATH_MAX];
 			char here[PATH_MAX];
-			if (optarg[0] == '/' || strncmp(optarg, "127.0.0.1:", 10) == 0)
+			if (strncmp(optarg, "127.0.0.1:", 10) == 0) {
+				char *end;
+				long port = strtol(optarg + 10, &end, 10);
+				if (*end || end == optarg + 10 || port < 1 || port > 65535)
+					tool_usage_error("--dap takes a socket path or 127.0.0.1:PORT");
+				snprintf(dap, sizeof dap, "%s", optarg);
+			} else if (optarg[0] == '/')
 				snprintf(dap, sizeof dap, "%s", optarg);
 			else if (!getcwd(here, sizeof here) ||
 				 snprintf(dap, sizeof dap, "%s/%s", here, optarg) >= (int)sizeof dap)

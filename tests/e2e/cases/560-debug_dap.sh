@@ -10,20 +10,24 @@
 # debug_dap_event stops at --break EVENT in debug_net.py, reads what the network answered, and
 # after continue finds the program's stdout the recording's, id()s and a set's order included:
 # the session's memory, the connection's reads and writes, are none of the program's.
+# debug_dap_tcp attaches on 127.0.0.1:PORT instead of a Unix socket.
 # shellcheck shell=bash
 
 # dap_drive BASE STEPS REPLAY-ARGS...: retrace-replay --dap BASE.sock REPLAY-ARGS in a network
 # namespace of its own, the client doing STEPS (newline-separated, see dap_drive.py); BASE.out
 # and BASE.err the replay's, BASE.dap the messages, BASE.shown what the client found.
+# With DAP_AT=127.0.0.1:PORT, there instead (retrace-replay's own network namespace then: it
+# gives the replay another).
 dap_drive() {
-	local base=$1 steps=$2
+	local base=$1 steps=$2 at=${DAP_AT:-$1.sock} netns=(unshare -n)
 	shift 2
-	run "$base.drive" null "$SYSPY" "$HELPERS/dap_drive.py" "$base" "$base.sock" "$steps" \
-		unshare -n "$BIN/retrace-replay" --dap "$base.sock" "$@"
+	[ -n "${DAP_AT-}" ] && netns=()
+	run "$base.drive" null "$SYSPY" "$HELPERS/dap_drive.py" "$base" "$at" "$steps" \
+		"${netns[@]}" "$BIN/retrace-replay" --dap "$at" "$@"
 	cp "$base.drive.out" "$base.shown"
 }
 
-if selected debug_dap || selected debug_dap_back; then
+if selected debug_dap || selected debug_dap_back || selected debug_dap_tcp; then
 	d=$T/debug_dap
 	mkdir -p "$d"
 	cp "$PROGS/debug_back.py" "$d/app.py"
@@ -88,6 +92,25 @@ end" --break "app.py:$print_line:3" "$d/trace.pb"
 			not_ok "$name" "draws: $(draw 1), $(draw 2)" "client: $(head -c 1500 "$d/back.shown")" \
 				"stderr: $(head -c 600 "$d/back.err")" "messages: $(tail -c 1500 "$d/back.dap")" \
 				"$(explain "$d/record" "$d/back")"
+		fi
+	fi
+
+	if selected debug_dap_tcp; then
+		name="debug_dap_tcp: --dap 127.0.0.1:PORT: the client attaches over TCP while the replay has a network namespace of its own, reads r at the breakpoint, and the replay ends as recorded"
+		port=$("$SYSPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		DAP_AT=127.0.0.1:$port dap_drive "$d/tcp" "attach
+done
+wait
+var r
+continue
+end" --break "app.py:$print_line:2" "$d/trace.pb"
+		if [ -n "$(draw 1)" ] && grep -qx "stopped breakpoint: stopped at app.py:$print_line, run 2" "$d/tcp.shown" &&
+			grep -qx "var r = $(draw 1)" "$d/tcp.shown" && grep -qx "closed" "$d/tcp.shown" &&
+			grep -qx "status 0" "$d/tcp.shown" && cmp -s "$d/record.out" "$d/tcp.out"; then
+			ok "$name"
+		else
+			not_ok "$name" "port $port, draw: $(draw 1)" "client: $(head -c 1500 "$d/tcp.shown")" \
+				"stderr: $(head -c 600 "$d/tcp.err")" "$(explain "$d/record" "$d/tcp")"
 		fi
 	fi
 fi

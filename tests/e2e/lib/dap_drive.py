@@ -79,11 +79,13 @@ class Client:
 
 
 def connect():
-    """SOCKET once CMD has made it; None if CMD ended first."""
+    """SOCKET (a path, or 127.0.0.1:PORT) once CMD listens there; None if CMD ended first."""
+    host, _, port = path.rpartition(":")
     while child.poll() is None:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        tcp = host == "127.0.0.1" and port.isdigit()
+        s = socket.socket(socket.AF_INET if tcp else socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            s.connect(path)
+            s.connect((host, int(port)) if tcp else path)
             return s
         except OSError:
             s.close()
