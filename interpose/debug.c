@@ -156,7 +156,7 @@ static int rt_debug_tty(void)
 
 static void rt_debug_quit(void)
 {
-	rt_msg("pdb quit: the replay stops here");
+	rt_msg("%s: the replay stops here", rt_dap_fd >= 0 ? "the editor terminated the debuggee" : "pdb quit");
 	rt_flush_program_output();
 	rt_signal_die(SIGINT);
 	_exit(128 + SIGINT);

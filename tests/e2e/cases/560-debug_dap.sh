@@ -10,7 +10,8 @@
 # debug_dap_event stops at --break EVENT in debug_net.py, reads what the network answered, and
 # after continue finds the program's stdout the recording's, id()s and a set's order included:
 # the session's memory, the connection's reads and writes, are none of the program's.
-# debug_dap_tcp attaches on 127.0.0.1:PORT instead of a Unix socket.
+# debug_dap_tcp attaches on 127.0.0.1:PORT instead of a Unix socket; debug_dap_terminate ends
+# the replay from the editor.
 # shellcheck shell=bash
 
 # dap_drive BASE STEPS REPLAY-ARGS...: retrace-replay --dap BASE.sock REPLAY-ARGS in a network
@@ -27,7 +28,7 @@ dap_drive() {
 	cp "$base.drive.out" "$base.shown"
 }
 
-if selected debug_dap || selected debug_dap_back || selected debug_dap_tcp; then
+if selected debug_dap || selected debug_dap_back || selected debug_dap_tcp || selected debug_dap_terminate; then
 	d=$T/debug_dap
 	mkdir -p "$d"
 	cp "$PROGS/debug_back.py" "$d/app.py"
@@ -92,6 +93,23 @@ end" --break "app.py:$print_line:3" "$d/trace.pb"
 			not_ok "$name" "draws: $(draw 1), $(draw 2)" "client: $(head -c 1500 "$d/back.shown")" \
 				"stderr: $(head -c 600 "$d/back.err")" "messages: $(tail -c 1500 "$d/back.dap")" \
 				"$(explain "$d/record" "$d/back")"
+		fi
+	fi
+
+	if selected debug_dap_terminate; then
+		name="debug_dap_terminate: the editor's terminate at a stop ends the replay as pdb's quit does, dying of SIGINT (130)"
+		dap_drive "$d/term" "attach
+done
+wait
+terminate
+end" --break "app.py:$print_line:2" "$d/trace.pb"
+		if grep -qx "terminate True" "$d/term.shown" && grep -qx "status 130" "$d/term.shown" &&
+			grep -q "^retrace: the editor terminated the debuggee: the replay stops here" "$d/term.err" &&
+			[ "$(cat "$d/term.out")" = "draw 0 $(draw 0)" ]; then
+			ok "$name"
+		else
+			not_ok "$name" "client: $(head -c 1500 "$d/term.shown")" "stderr: $(head -c 600 "$d/term.err")" \
+				"stdout: $(head -c 300 "$d/term.out")"
 		fi
 	fi
 

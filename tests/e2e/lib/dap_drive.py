@@ -11,7 +11,7 @@ Steps:
   var NAME             NAME's value in the top frame (stackTrace, scopes, variables: its
                        locals, then its globals): prints "var NAME = VALUE"
   eval EXPR            evaluate EXPR in the top frame: "eval EXPR = RESULT" or "eval error: ..."
-  continue, stepback, disconnect   those requests (stepback: "stepBack" with no arguments)
+  continue, stepback, disconnect, terminate   those requests (stepback: "stepBack" with no arguments)
   end                  wait for the replay to close the connection: prints "closed"
 
 The debug adapter cases (tests/e2e/cases/560-debug_dap.sh) drive retrace-replay --dap through
@@ -140,7 +140,7 @@ else:
                 r = c.request("evaluate", expression=rest, frameId=frames[0]["id"], context="repl")
                 shown.append("eval %s = %s" % (rest, r["body"]["result"]) if r["success"]
                              else "eval error: %s" % r.get("message"))
-            elif word in ("continue", "stepback", "disconnect"):
+            elif word in ("continue", "stepback", "disconnect", "terminate"):
                 command = {"stepback": "stepBack"}.get(word, word)
                 r = c.request(command, threadId=thread)
                 shown.append("%s %s" % (word, r["success"]))
