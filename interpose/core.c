@@ -938,6 +938,9 @@ __attribute__((constructor)) static void rt_init(int argc, char **argv, char **e
 		rt_debug_init(getenv("RETRACE_BREAK"), getenv("RETRACE_BREAK_ON_EXCEPTION"),
 			      getenv("RETRACE_BREAK_AT_DIVERGENCE"), getenv("RETRACE_BACK_SCOUT"),
 			      getenv("RETRACE_BACK_NOTE"), getenv("RETRACE_BACK_QUIET"));
+	if (rt_mode == RT_MODE_REPLAY)
+		rt_debug_dap_init(getenv("RETRACE_DAP_FD"), getenv("RETRACE_DAP_RESUMED"),
+				  getenv("RETRACE_DAP_LINES"));
 	const char *keep_going = getenv("RETRACE_KEEP_GOING");
 	rt_keep_going = rt_mode == RT_MODE_REPLAY && keep_going && strcmp(keep_going, "1") == 0;
 	const char *pyhooks = getenv("RETRACE_PYHOOKS");

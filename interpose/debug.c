@@ -10,7 +10,11 @@
  *    trace function, run by the thread once it has the GIL again, is where pdb starts;
  *  - --break FILE:LINE[:N] and --break-on-exception trace each thread from its first event
  *    made with the GIL held (a C trace function: no Python frame of its own);
- *  - --break-at-divergence: after the report, post-mortem in the diverging thread's frame.
+ *  - --break-at-divergence: after the report, post-mortem in the diverging thread's frame;
+ *  - --dap: stops as above, served to an editor (retrace-replay took its connection; the
+ *    session serves the protocol on it, live, like pdb's terminal); with no --break, a first
+ *    stop at the program's first line, where the editor attaches and sets its breakpoints, so
+ *    each thread is traced from its first event as for --break FILE:LINE.
  * Going back (pdb's back and lastchange, pyhooks/debug.c) is a new replay of the same trace:
  * the process reports where the next run is to stop on the status channel (a restart verdict,
  * rt_debug_restart) and exits; retrace-replay runs the program again with those settings.
@@ -46,6 +50,9 @@ static int rt_tty_fd = -1;
  * to find "now" again as the same numbered stop), and what a restart told it. */
 static char rt_breaks_given[4096];
 static char rt_back_scout[4096], rt_back_note[1024];
+/* --dap (retrace-replay took the connection, each run inherits it) */
+static int rt_dap_fd = -1, rt_dap_resumed;
+static char rt_dap_lines[4096];
 uint64_t rt_quiet_until; /* program output of events up to here was written by an earlier run */
 /* The events the program's calls consumed last, newest at rt_recent_n - 1 (mod the size):
  * `back N` goes to the Nth before the newest, with no replay to find it. */
@@ -83,6 +90,27 @@ void rt_debug_init(const char *breaks, const char *exceptions, const char *diver
 		rt_msg("note: --break FILE:LINE and --break-on-exception trace the program's Python "
 		       "code from its start, and CPython gives traced frames objects: id()s and the "
 		       "order of sets of objects may differ from the recording all through this replay");
+}
+
+void rt_debug_dap_init(const char *fd, const char *resumed, const char *lines)
+{
+	if (!fd || !*fd)
+		return;
+	int n = atoi(fd);
+	if (n <= 2 || fcntl(n, F_SETFD, FD_CLOEXEC) != 0) {
+		rt_msg("--dap: no connection on fd %s; stops open pdb instead", fd);
+		return;
+	}
+	rt_dap_fd = n;
+	rt_fd_set(n, RT_FD_OURS);
+	rt_dap_resumed = resumed && strcmp(resumed, "1") == 0;
+	snprintf(rt_dap_lines, sizeof rt_dap_lines, "%s", lines ? lines : "");
+	rt_debug_on = 1;
+	if (!rt_breaks_given[0] && !rt_break_exceptions && !rt_back_scout[0] && !rt_quiet_until)
+		rt_msg("note: --dap with no --break stops at the program's first line for the editor "
+		       "to attach, and traces the program's Python code from its start for the "
+		       "editor's breakpoints: id()s and the order of sets of objects may differ from "
+		       "the recording all through this replay");
 }
 
 static void rt_debug_begin(void)
@@ -128,7 +156,7 @@ static int rt_debug_tty(void)
 
 static void rt_debug_quit(void)
 {
-	rt_msg("pdb quit: the replay stops here");
+	rt_msg("%s: the replay stops here", rt_dap_fd >= 0 ? "the editor terminated the debuggee" : "pdb quit");
 	rt_flush_program_output();
 	rt_signal_die(SIGINT);
 	_exit(128 + SIGINT);
@@ -176,6 +204,8 @@ static void rt_debug_restart(const char *brk, const char *scout, const char *not
 	k += rt_restart_field(buf + k, sizeof buf - k, "RETRACE_BACK_SCOUT", scout);
 	k += rt_restart_field(buf + k, sizeof buf - k, "RETRACE_BACK_NOTE", note);
 	k += rt_restart_field(buf + k, sizeof buf - k, "RETRACE_BACK_QUIET", quiet);
+	if (rt_dap_fd >= 0)
+		k += rt_restart_field(buf + k, sizeof buf - k, "RETRACE_DAP_LINES", rt_dap_lines);
 	buf[k++] = 0;
 	rt_self.inside++;
 	__atomic_store_n(&rt_on, 0, __ATOMIC_SEQ_CST);
@@ -196,6 +226,10 @@ void rt_debug_hooks(struct rt_pyhooks *h)
 	h->debug_breaks = rt_breaks_given;
 	h->debug_scout = rt_back_scout;
 	h->debug_note = rt_back_note;
+	h->debug_dap_fd = rt_dap_fd;
+	h->debug_dap_resumed = rt_dap_resumed;
+	h->debug_dap_lines = rt_dap_lines;
+	h->debug_dap_lines_size = sizeof rt_dap_lines;
 }
 
 /* Right after the program's call consumed ev (rt_replay_next). */
@@ -228,7 +262,8 @@ void rt_debug_after_event(struct rt_thread *t, const struct trace_event *ev)
 		t->debug_traced = 1;
 		break;
 	}
-	if ((rt_break_lines[0] || rt_break_exceptions || rt_back_scout[0]) && !t->debug_watched && rt_py.holds_gil &&
+	if ((rt_break_lines[0] || rt_break_exceptions || rt_back_scout[0] || rt_dap_fd >= 0) &&
+	    !t->debug_watched && rt_py.holds_gil &&
 	    rt_py.holds_gil()) {
 		t->debug_watched = t->debug_traced = 1;
 		rt_py.debug_watch(rt_break_lines, rt_break_exceptions);

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_PYHOOKS_ABI 6
+#define RT_PYHOOKS_ABI 7
 #define RT_PYHOOKS_REGISTER "retrace_pyhooks_register"
 
 /* Set in a location id returned by location(): the id was handed out just now, for the first
@@ -98,6 +98,13 @@ struct rt_pyhooks {
 	void (*debug_restart)(const char *brk, const char *scout, const char *note);
 	uint64_t (*debug_event_back)(unsigned n);
 	const char *debug_breaks, *debug_scout, *debug_note;
+	/* retrace-replay --dap: the editor's connection (-1: pdb on the terminal instead), whether
+	 * it attached in an earlier run (this one is a restart's), and its breakpoints
+	 * (FILE:LINE lines, at most debug_dap_lines_size bytes with the NUL), which the session
+	 * keeps up to date and a restart carries to the next run. */
+	int debug_dap_fd, debug_dap_resumed;
+	char *debug_dap_lines;
+	size_t debug_dap_lines_size;
 	/* filled by _retrace */
 	/* The calling thread's location id, 0 when it has no Python frame; may have RT_PYLOC_NEW.
 	 * Never blocks on the GIL, never allocates except through alloc. */

@@ -341,6 +341,9 @@ extern int rt_debug_on;
 /* Threads in a debugger session now: the stall watch waits (sched.c). */
 extern int rt_debugging;
 /* libretrace's part of the pyhooks table. */
+/* retrace-replay --dap: RETRACE_DAP_FD, RETRACE_DAP_RESUMED, RETRACE_DAP_LINES (after
+ * rt_debug_init). */
+void rt_debug_dap_init(const char *fd, const char *resumed, const char *lines);
 void rt_debug_hooks(struct rt_pyhooks *h);
 /* Replay: the program's call consumed ev. */
 void rt_debug_after_event(struct rt_thread *t, const struct trace_event *ev);

@@ -185,7 +185,17 @@ static const char session_py[] =
 	"        self.linecache = (lc, dict(lc.cache)) if lc is not None else None\n"
 	"        self.underscore = sys.modules['builtins'].__dict__.get('_', _NONE)\n"
 	"        self.path = sys.path[:]\n"
+	"        # importing inserts into these two dicts of importlib's and deletes again: an\n"
+	"        # insertion may grow one, freeing its old table of the program's heap, so the\n"
+	"        # session imports with dicts of its own\n"
+	"        self.bootstrap = sys.modules.get('_frozen_importlib')\n"
+	"        if self.bootstrap is not None:\n"
+	"            b = self.bootstrap\n"
+	"            self.locks = b._module_locks, b._blocking_on\n"
+	"            b._module_locks, b._blocking_on = {}, {}\n"
 	"    def restore(self):\n"
+	"        if self.bootstrap is not None:\n"
+	"            self.bootstrap._module_locks, self.bootstrap._blocking_on = self.locks\n"
 	"        for m in set(sys.modules) - self.modules:\n"
 	"            del sys.modules[m]\n"
 	"        for p in set(sys.path_importer_cache) - self.importers:\n"
@@ -200,6 +210,44 @@ static const char session_py[] =
 	"        else:\n"
 	"            b['_'] = self.underscore\n"
 	"        sys.path[:] = self.path\n"
+	"def go_back(arg, frame, say):\n"
+	"    '''pdb's back (and the editor's, dap.c): replays again from the start (never returns)\n"
+	"    or returns why it cannot.'''\n"
+	"    words = arg.split()\n"
+	"    try:\n"
+	"        if len(words) <= 1 and all(w.isdigit() for w in words):\n"
+	"            return _back_events(int(words[0]) if words else 1)\n"
+	"        if 1 <= len(words) <= 2:\n"
+	"            file, _, line = words[0].rpartition(':')\n"
+	"            n = int(words[1]) if len(words) > 1 else 1\n"
+	"            if int(line) < 1 or n < 1:\n"
+	"                raise ValueError\n"
+	"            say('retrace: replaying from the start to go back')\n"
+	"            return _back_line(file or frame.f_code.co_filename, int(line), n)\n"
+	"    except ValueError:\n"
+	"        pass\n"
+	"    return 'back takes N, LINE [N] or FILE:LINE [N], numbers above 0'\n"
+	"def last_change(arg, frame, say):\n"
+	"    '''pdb's lastchange NAME (and the editor's), as go_back.'''\n"
+	"    name = arg.strip()\n"
+	"    co = frame.f_code\n"
+	"    if not name.isidentifier():\n"
+	"        return 'lastchange takes the name of a variable'\n"
+	"    if frame.f_locals is not frame.f_globals and name in co.co_varnames + co.co_cellvars:\n"
+	"        if name not in frame.f_locals:\n"
+	"            return '%s has no value here' % name\n"
+	"        kind, first = 'local', co.co_firstlineno\n"
+	"    elif name in frame.f_globals:\n"
+	"        kind, first = 'global', 0\n"
+	"    else:\n"
+	"        return '%s is no variable of this frame or its module' % name\n"
+	"    say('retrace: replaying from the start to find where %s changed' % name)\n"
+	"    return _last_change(kind, name, first, co.co_filename)\n"
+	"def _thread_name():\n"
+	"    import _thread\n"
+	"    t = sys.modules.get('threading')\n"
+	"    t = t and t._active.get(_thread.get_ident())\n"
+	"    return t.name if t else 'MainThread'\n"
 	"def make(fd):\n"
 	"    '''A Pdb on the terminal (fd), its modules imported from the standard library only: the\n"
 	"    program's own directories are looked at by replayed calls.'''\n"
@@ -221,43 +269,14 @@ static const char session_py[] =
 	"        the current frame's file) or FILE:LINE, to the Nth run of that\n"
 	"        line before the current stop (1, its last, by default).  The\n"
 	"        program's output is not shown again.'''\n"
-	"            words = arg.split()\n"
-	"            try:\n"
-	"                if len(words) <= 1 and all(w.isdigit() for w in words):\n"
-	"                    why = _back_events(int(words[0]) if words else 1)\n"
-	"                elif 1 <= len(words) <= 2:\n"
-	"                    file, _, line = words[0].rpartition(':')\n"
-	"                    n = int(words[1]) if len(words) > 1 else 1\n"
-	"                    if int(line) < 1 or n < 1:\n"
-	"                        raise ValueError\n"
-	"                    print('retrace: replaying from the start to go back', file=self.stdout)\n"
-	"                    why = _back_line(file or self.curframe.f_code.co_filename, int(line), n)\n"
-	"                else:\n"
-	"                    raise ValueError\n"
-	"            except ValueError:\n"
-	"                why = 'back takes N, LINE [N] or FILE:LINE [N], numbers above 0'\n"
-	"            self.error(why)\n"
+	"            self.error(go_back(arg, self.curframe, lambda text: print(text, file=self.stdout)))\n"
 	"        def do_lastchange(self, arg):\n"
 	"            '''lastchange NAME\n"
 	"        Go back to where the variable NAME (a local of the current frame's\n"
 	"        function, else a global of its module) got the value it has now:\n"
 	"        a replay from the start watches NAME up to this stop, then another\n"
 	"        stops at the first line run after it changed.'''\n"
-	"            name = arg.strip()\n"
-	"            f = self.curframe\n"
-	"            co = f.f_code\n"
-	"            if not name.isidentifier():\n"
-	"                return self.error('lastchange takes the name of a variable')\n"
-	"            if f.f_locals is not f.f_globals and name in co.co_varnames + co.co_cellvars:\n"
-	"                if name not in self.curframe_locals:\n"
-	"                    return self.error('%s has no value here' % name)\n"
-	"                kind, first = 'local', co.co_firstlineno\n"
-	"            elif name in f.f_globals:\n"
-	"                kind, first = 'global', 0\n"
-	"            else:\n"
-	"                return self.error('%s is no variable of this frame or its module' % name)\n"
-	"            print('retrace: replaying from the start to find where %s changed' % name, file=self.stdout)\n"
-	"            self.error(_last_change(kind, name, first, co.co_filename))\n"
+	"            self.error(last_change(arg, self.curframe, lambda text: print(text, file=self.stdout)))\n"
 	"    i = open(fd, 'r', closefd=False, errors='replace')\n"
 	"    o = open(fd, 'w', buffering=1, closefd=False, errors='replace')\n"
 	"    p = Pdb(stdin=i, stdout=o, nosigint=True, readrc=False)\n"
@@ -304,13 +323,18 @@ struct dbg_thread {
 static __thread struct dbg_thread dbg_self;
 static int dbg_final; /* the session at a divergence: the replay ends after it */
 
-/* --break FILE:LINE[:N], and --break-on-exception (1: raised in the program's code, 2:
- * uncaught) */
-#define DBG_LINES_MAX 16
+/* --break FILE:LINE[:N] (16 at most) and the editor's breakpoints (every: each run of the
+ * line stops, once the run has made its first stop: --dap, dap.c; threads are traced for them
+ * from their first event when the run started with some or with the first stop at the
+ * program's first line, else a thread once it stops, or starts after they were set), and
+ * --break-on-exception
+ * (1: raised in the program's code, 2: uncaught) */
+#define DBG_LINES_MAX 80
 static struct {
 	char file[1024];
 	int line;
 	long nth, seen;
+	int every;
 } dbg_lines[DBG_LINES_MAX];
 static int dbg_nlines, dbg_exceptions, dbg_exception_done;
 static long dbg_stops; /* retrace's stops so far in this run (the Kth is "now" for a scout) */
@@ -334,6 +358,9 @@ static struct {
 	long at_run;            /* ... and that line's run */
 } scout;
 static PyObject *dbg_uncaught; /* the outermost frame's exception, (type, value, traceback) */
+/* --dap: a first stop at the program's first line (no --break given: the editor attaches
+ * there), the stop being made is that one, the editor is gone (no more stops) */
+static int dbg_entry, dbg_entry_stop, dbg_dap_gone;
 
 /* ---- pdb's back and lastchange (session_py's Pdb calls these) ------------------------------ */
 
@@ -385,7 +412,56 @@ static PyObject *last_change(PyObject *self, PyObject *args)
 	Py_RETURN_NONE;
 }
 
+/* The editor's breakpoints (setBreakpoints, dap.c): those of path become lines; the rest's
+ * are kept; hooks->debug_dap_lines is rewritten for a restart to carry them.  Returns how many
+ * of lines were kept (DBG_LINES_MAX in all). */
+static void dap_add_line(const char *file, int line)
+{
+	if (dbg_nlines >= DBG_LINES_MAX || line < 1)
+		return;
+	snprintf(dbg_lines[dbg_nlines].file, sizeof dbg_lines[0].file, "%.1000s", file);
+	dbg_lines[dbg_nlines].line = line;
+	dbg_lines[dbg_nlines].nth = 1;
+	dbg_lines[dbg_nlines].seen = 0;
+	dbg_lines[dbg_nlines].every = 1;
+	dbg_nlines++;
+}
+
+static PyObject *dap_lines(PyObject *self, PyObject *args)
+{
+	(void)self;
+	const char *path;
+	PyObject *lines;
+	if (!PyArg_ParseTuple(args, "sO!", &path, &PyList_Type, &lines))
+		return NULL;
+	int k = 0;
+	for (int i = 0; i < dbg_nlines; i++)
+		if (!dbg_lines[i].every || strcmp(dbg_lines[i].file, path) != 0)
+			dbg_lines[k++] = dbg_lines[i];
+	dbg_nlines = k;
+	Py_ssize_t kept = 0;
+	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines) && dbg_nlines < DBG_LINES_MAX; i++, kept++)
+		dap_add_line(path, (int)PyLong_AsLong(PyList_GET_ITEM(lines, i)));
+	PyErr_Clear();
+	char *out = hooks->debug_dap_lines;
+	size_t n = 0, size = hooks->debug_dap_lines_size;
+	out[0] = 0;
+	for (int i = 0; i < dbg_nlines; i++) {
+		if (!dbg_lines[i].every)
+			continue;
+		int w = snprintf(out + n, size - n, "%s%s:%d", n ? "\n" : "", dbg_lines[i].file,
+				 dbg_lines[i].line);
+		if (w < 0 || (size_t)w >= size - n) {
+			out[n] = 0; /* what fits is carried */
+			break;
+		}
+		n += (size_t)w;
+	}
+	return PyLong_FromSsize_t(kept);
+}
+
 static PyMethodDef back_functions[] = {
+	{ "_dap_lines", dap_lines, METH_VARARGS, NULL },
 	{ "_back_events", back_events, METH_VARARGS, NULL },
 	{ "_back_line", back_line, METH_VARARGS, NULL },
 	{ "_last_change", last_change, METH_VARARGS, NULL },
@@ -423,6 +499,10 @@ static void dbg_enter(struct dbg_saved *s)
 		session_ns = PyDict_New();
 		PyObject *r = session_ns ? PyRun_String(session_py, Py_file_input, session_ns, session_ns)
 					 : NULL;
+		if (r && hooks->debug_dap_fd >= 0) {
+			Py_DECREF(r);
+			r = PyRun_String(pyhooks_dap_py, Py_file_input, session_ns, session_ns);
+		}
 		if (!r) {
 			PyErr_Print();
 			Py_CLEAR(session_ns);
@@ -492,6 +572,8 @@ static const char *const event_names[] = { "call", "exception", "line", "return"
 static int dbg_stop(PyFrameObject *frame, const char *kind, PyObject *arg, const char *note,
 		    const char *disturbed)
 {
+	int entry = dbg_entry_stop;
+	dbg_entry_stop = 0;
 	scout_parse();
 	dbg_stops++;
 	if (scout.kind && dbg_stops < scout.stop)
@@ -509,6 +591,21 @@ static int dbg_stop(PyFrameObject *frame, const char *kind, PyObject *arg, const
 	struct dbg_saved s;
 	dbg_enter(&s);
 	int tracing = 0;
+	if (hooks->debug_dap_fd >= 0) { /* the editor's, not pdb's */
+		const char *reason = entry ? "entry"
+			: strcmp(kind, "line") == 0 || strcmp(kind, "call") == 0 || strcmp(kind, "return") == 0
+			? "breakpoint" : "exception";
+		PyObject *r = dbg_dap_gone ? NULL
+			: dbg_call("dap_stop", Py_BuildValue("(iiOsOss)", hooks->debug_dap_fd,
+							     hooks->debug_dap_resumed, (PyObject *)frame,
+							     kind, arg ? arg : Py_None, note, reason));
+		if (r != Py_True)
+			dbg_dap_gone = 1;
+		Py_XDECREF(r);
+		PyErr_Clear();
+		dbg_leave(&s, disturbed);
+		return 0;
+	}
 	if (!dbg_self.pdb) {
 		int fd = hooks->debug_tty();
 		if (fd < 0) {
@@ -566,6 +663,15 @@ static int dbg_file_is(const char *file, size_t n, const char *spec)
 	size_t k = strlen(spec);
 	return strcmp(file, spec) == 0 ||
 	       (n > k && file[n - k - 1] == '/' && strcmp(file + n - k, spec) == 0);
+}
+
+/* An editor's path (absolute, where it has the program's source) and CPython's (the recorded
+ * one, maybe relative): the same file when one ends with the other's components. */
+static int dbg_file_same(const char *file, size_t n, const char *path)
+{
+	size_t k = strlen(path);
+	return dbg_file_is(file, n, path) ||
+	       (k > n && path[k - n - 1] == '/' && strcmp(path + k - n, file) == 0);
 }
 
 static size_t dbg_frame_file(PyFrameObject *frame, char *file, size_t size)
@@ -683,6 +789,15 @@ static int dbg_line_hit(PyFrameObject *frame)
 	size_t n = dbg_frame_file(frame, file, sizeof file);
 	int line = PyFrame_GetLineNumber(frame);
 	for (int i = 0; i < dbg_nlines; i++) {
+		if (dbg_lines[i].every) { /* the editor's: each run, from the run's first stop on */
+			if (dbg_stops < 1 || dbg_lines[i].line != line ||
+			    !dbg_file_same(file, n, dbg_lines[i].file))
+				continue;
+			dbg_lines[i].seen++;
+			snprintf(dbg_self.note, sizeof dbg_self.note, "stopped at %.200s:%d, a breakpoint "
+				 "of the editor's", dbg_lines[i].file, line);
+			return 1;
+		}
 		int same = dbg_file_is(file, n, dbg_lines[i].file);
 		if (dbg_lines[i].line != line || !same || dbg_lines[i].seen >= dbg_lines[i].nth)
 			continue;
@@ -738,6 +853,13 @@ static int dbg_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *ar
 		if (frame->f_frame != dbg_self.armed_frame || !dbg_self.armed_clean)
 			disturbed = "CPython made a frame object or line table for the stop";
 		dbg_retrace(dbg_stop(frame, event, arg, dbg_self.note, disturbed));
+		return 0;
+	}
+	if (what == PyTrace_LINE && dbg_entry && dbg_in_program(frame)) {
+		dbg_entry = 0;
+		dbg_entry_stop = 1;
+		snprintf(dbg_self.note, sizeof dbg_self.note, "stopped at the program's first line");
+		dbg_retrace(dbg_stop(frame, "line", NULL, dbg_self.note, NULL));
 		return 0;
 	}
 	if (what == PyTrace_LINE && dbg_nlines && dbg_line_hit(frame)) {
@@ -835,9 +957,26 @@ static void dbg_watch(const char *lines, int exceptions)
 			dbg_lines[dbg_nlines].nth = nth > 0 ? nth : 1;
 			dbg_nlines++;
 		}
+		/* --dap: the editor's breakpoints a restart carried, and the first stop it attaches
+		 * at when no --break makes one (a restart's run, and its scout, have the same) */
+		if (hooks->debug_dap_fd >= 0) {
+			for (const char *s = hooks->debug_dap_lines; *s;) {
+				const char *e = strchr(s, '\n');
+				size_t len = e ? (size_t)(e - s) : strlen(s);
+				char spec[1100];
+				snprintf(spec, sizeof spec, "%.*s", (int)len, s);
+				s += len + (e ? 1 : 0);
+				char *c = strrchr(spec, ':');
+				if (c) {
+					*c = 0;
+					dap_add_line(spec, atoi(c + 1));
+				}
+			}
+			dbg_entry = !hooks->debug_breaks[0];
+		}
 	}
 	scout_parse();
-	if (dbg_nlines || dbg_exceptions || (scout.kind && scout.kind != 'h'))
+	if (dbg_nlines || dbg_exceptions || (scout.kind && scout.kind != 'h') || dbg_entry)
 		_PyEval_SetTrace(PyThreadState_Get(), dbg_trace, NULL);
 }
 

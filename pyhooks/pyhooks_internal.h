@@ -19,5 +19,8 @@ size_t pyhooks_utf8_of(PyObject *s, char *out, size_t room);
 void pyhooks_threads_register(struct rt_pyhooks *h);
 /* debug.c: fill the pdb part. */
 void pyhooks_debug_register(struct rt_pyhooks *h);
+/* dap.c: the editor's debug adapter (retrace-replay --dap), Python run in a session's
+ * namespace. */
+extern const char pyhooks_dap_py[];
 
 #endif

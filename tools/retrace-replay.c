@@ -18,6 +18,10 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,7 +36,8 @@ static void usage(void)
 {
 	printf("Usage: %s [--no-netns] [--keep-going] [--report-json FILE] [--stall-timeout S]\n"
 	       "       [--break EVENT|FILE:LINE[:N]]... [--break-on-exception[=uncaught]]\n"
-	       "       [--break-at-divergence] [--allow-program] [--key FILE] [-v]\n"
+	       "       [--break-at-divergence] [--dap SOCKET|127.0.0.1:PORT] [--allow-program]\n"
+	       "       [--key FILE] [-v]\n"
 	       "       TRACE [-- CMD [ARG...]]\n"
 	       "Replay the program recorded in TRACE, offline, with the same inputs it saw.\n"
 	       "TRACE may be a child process's trace (TRACE.1, TRACE.1.2 ...): that child\n"
@@ -53,6 +58,10 @@ static void usage(void)
 	       "                   replay, `quit` ends it as Ctrl-C would; `back [N]`,\n"
 	       "                   `back [FILE:]LINE [N]` and `lastchange NAME` go back to an\n"
 	       "                   earlier event, line run or change by replaying again)\n"
+	       "      --dap=SOCKET|127.0.0.1:PORT  serve the Debug Adapter Protocol there\n"
+	       "                   instead of pdb: wait for an editor to attach, then run; its\n"
+	       "                   breakpoints and the --break ones stop the replay, stepBack\n"
+	       "                   goes back an event (see retrace-replay(1), DEBUG ADAPTER)\n"
 	       "      --allow-program  replay a trace of a program that is not a Python\n"
 	       "                   interpreter without giving its command (a trace is untrusted\n"
 	       "                   input: it names what replay runs)\n"
@@ -437,6 +446,10 @@ static void loader_environment(struct replay_plan *p, const char *ours)
 }
 
 /* The recorded environment, with the loader's variables made harmless, and ours at its end. */
+/* --dap: the fd the editor's connection has in each run: below the status channel's and
+ * /dev/tty's (interpose/debug.c), the numbers retrace keeps for itself. */
+#define DAP_FD_BELOW 2
+
 /* What --break and its kin ask libretrace for (debug.c). */
 struct break_options {
 	char breaks[4096];     /* EVENT or FILE:LINE[:N], newline-separated */
@@ -445,6 +458,10 @@ struct break_options {
 	int divergence;
 	/* set by a restart (pdb's back, lastchange): what the next run does (interpose/debug.c) */
 	char scout[4096], note[1024], quiet[32];
+	/* --dap: the editor's connection (-1: none), and its breakpoints a restart carries */
+	const char *dap;
+	int dap_fd, runs;
+	char dap_lines[4096];
 };
 
 /* --break's value: an event number, or FILE:LINE or FILE:LINE:N with numbers above 0. */
@@ -486,7 +503,7 @@ static void add_break(struct break_options *b, const char *v)
 /* pdb needs the terminal: without one, say so now rather than stop at a prompt nobody sees. */
 static void check_terminal(const struct break_options *b)
 {
-	if (!b->nbreaks && !b->exceptions && !b->divergence)
+	if (b->dap || (!b->nbreaks && !b->exceptions && !b->divergence))
 		return;
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
@@ -542,6 +559,14 @@ static void build_environment(struct replay_plan *p, const char *trace_abs, cons
 		p->env[n++] = env_entry("RETRACE_BACK_NOTE", b->note);
 	if (b->quiet[0])
 		p->env[n++] = env_entry("RETRACE_BACK_QUIET", b->quiet);
+	if (b->dap_fd >= 0) {
+		snprintf(fd, sizeof fd, "%d", p->status_fd - DAP_FD_BELOW);
+		p->env[n++] = env_entry("RETRACE_DAP_FD", fd);
+		/* a restart's run: the editor is attached already, its breakpoints come along */
+		p->env[n++] = env_entry("RETRACE_DAP_RESUMED", b->runs ? "1" : "0");
+		if (b->dap_lines[0])
+			p->env[n++] = env_entry("RETRACE_DAP_LINES", b->dap_lines);
+	}
 	p->env[n] = NULL;
 }
 
@@ -558,6 +583,7 @@ static void take_restart(struct break_options *b, char *settings)
 		{ "RETRACE_BACK_SCOUT=", offsetof(struct break_options, scout), sizeof b->scout },
 		{ "RETRACE_BACK_NOTE=", offsetof(struct break_options, note), sizeof b->note },
 		{ "RETRACE_BACK_QUIET=", offsetof(struct break_options, quiet), sizeof b->quiet },
+		{ "RETRACE_DAP_LINES=", offsetof(struct break_options, dap_lines), sizeof b->dap_lines },
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		((char *)b + fields[i].off)[0] = 0;
@@ -577,6 +603,61 @@ static void take_restart(struct break_options *b, char *settings)
 		}
 	}
 	b->nbreaks = b->breaks[0] != 0;
+	b->runs++;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * --dap: the editor's connection.
+ *
+ * Taken here, before the first run, and given to every run (a restart is a new process, the
+ * editor stays attached): the replayed process serves the protocol on it itself, in its stop
+ * sessions (pyhooks/debug.c), with interception suspended, so nothing of it is recorded or
+ * replayed.  A TCP port listens in the network namespace retrace-replay was started in (the
+ * editor's), not the replay's own.
+ */
+static int dap_accept(const char *where)
+{
+	const char *colon = strrchr(where, ':');
+	int fd;
+	if (strncmp(where, "127.0.0.1:", 10) == 0 && colon == where + 9) {
+		long port = strtol(colon + 1, NULL, 10); /* checked with the options */
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int one = 1;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0) {
+			tool_msg("--dap %s: %s", where, strerror(errno));
+			exit(RETRACE_EXIT_ERROR);
+		}
+	} else {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		if (strlen(where) >= sizeof a.sun_path)
+			tool_usage_error("--dap: the socket path is too long");
+		memcpy(a.sun_path, where, strlen(where));
+		struct stat st;
+		if (lstat(where, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(where); /* a socket left by an earlier replay */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0) {
+			tool_msg("--dap %s: %s", where, strerror(errno));
+			exit(RETRACE_EXIT_ERROR);
+		}
+	}
+	tool_msg("waiting for a debugger (DAP) to attach on %s", where);
+	int c;
+	do
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	while (c < 0 && errno == EINTR);
+	if (c < 0) {
+		tool_msg("--dap %s: accept: %s", where, strerror(errno));
+		exit(RETRACE_EXIT_ERROR);
+	}
+	close(fd);
+	if (where[0] == '/')
+		unlink(where); /* one editor: the next finds nothing to attach to, not a dead socket */
+	return c;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -605,7 +686,7 @@ struct child_failure {
 };
 
 static _Noreturn void run_child(const struct replay_plan *p, int status_w, int report_w,
-				const sigset_t *mask)
+				int dap_fd, const sigset_t *mask)
 {
 	struct child_failure f = { 0, 0 };
 
@@ -639,6 +720,8 @@ static _Noreturn void run_child(const struct replay_plan *p, int status_w, int r
 			goto fail;
 		close(status_w);
 	}
+	if (dap_fd >= 0 && dup2(dap_fd, p->status_fd - DAP_FD_BELOW) < 0)
+		goto fail;
 	f.step = 1;
 	execve(p->exe, p->argv, p->env);
 fail:
@@ -811,7 +894,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_NO_NETNS = 256, OPT_HELP, OPT_VERSION, OPT_REPORT_JSON, OPT_KEEP_GOING,
 	       OPT_STALL_TIMEOUT, OPT_ALLOW_PROGRAM, OPT_KEY, OPT_BREAK, OPT_BREAK_EXC,
-	       OPT_BREAK_DIV };
+	       OPT_BREAK_DIV, OPT_DAP };
 	static const struct option options[] = {
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "report-json", required_argument, NULL, OPT_REPORT_JSON },
@@ -822,6 +905,7 @@ int main(int argc, char **argv)
 		{ "break", required_argument, NULL, OPT_BREAK },
 		{ "break-on-exception", optional_argument, NULL, OPT_BREAK_EXC },
 		{ "break-at-divergence", no_argument, NULL, OPT_BREAK_DIV },
+		{ "dap", required_argument, NULL, OPT_DAP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -830,7 +914,7 @@ int main(int argc, char **argv)
 	int netns = 1, verbose = 0, keep_going = 0, allow_program = 0, opt;
 	static char *report; /* absolute: the replay runs in the recorded cwd; kept until exit */
 	const char *stall = NULL, *key = NULL;
-	static struct break_options breaks;
+	static struct break_options breaks = { .dap_fd = -1 };
 
 	opterr = 0;
 	/* Permuting (no '+'): options may follow TRACE; "--" ends them before CMD. */
@@ -862,6 +946,24 @@ int main(int argc, char **argv)
 		case OPT_BREAK_DIV:
 			breaks.divergence = 1;
 			break;
+		case OPT_DAP: {
+			/* a relative socket path is the caller's: the replay runs in the recorded cwd */
+			static char dap[PATH_MAX];
+			char here[PATH_MAX];
+			if (strncmp(optarg, "127.0.0.1:", 10) == 0) {
+				char *end;
+				long port = strtol(optarg + 10, &end, 10);
+				if (*end || end == optarg + 10 || port < 1 || port > 65535)
+					tool_usage_error("--dap takes a socket path or 127.0.0.1:PORT");
+				snprintf(dap, sizeof dap, "%s", optarg);
+			} else if (optarg[0] == '/')
+				snprintf(dap, sizeof dap, "%s", optarg);
+			else if (!getcwd(here, sizeof here) ||
+				 snprintf(dap, sizeof dap, "%s/%s", here, optarg) >= (int)sizeof dap)
+				tool_usage_error("--dap: cannot resolve %s", optarg);
+			breaks.dap = dap;
+			break;
+		}
 		case OPT_STALL_TIMEOUT: {
 			char *end;
 			double v = strtod(optarg, &end);
@@ -946,6 +1048,8 @@ int main(int argc, char **argv)
 		return RETRACE_EXIT_ERROR;
 	}
 	check_terminal(&breaks);
+	if (breaks.dap)
+		breaks.dap_fd = dap_accept(breaks.dap);
 	build_environment(&plan, trace_abs, report, keep_going, stall, fork_target, &breaks);
 
 	int persona = personality(0xffffffff);
@@ -985,7 +1089,7 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			close(status_pipe[0]);
 			close(report_pipe[0]);
-			run_child(&plan, status_pipe[1], report_pipe[1], &caller_mask);
+			run_child(&plan, status_pipe[1], report_pipe[1], breaks.dap_fd, &caller_mask);
 		}
 		close(status_pipe[1]);
 		close(report_pipe[1]);
