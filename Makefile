@@ -91,18 +91,18 @@ $(B)/obj/tools/%.o: tools/%.c $(PROTO_H) $(wildcard tools/*.h format/*.h)
 
 $(B)/bin/%: $(B)/obj/tools/%.o $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $< $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a $(TOOL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a $(TOOL_LIBS)
 
 # retrace-dump is in parts (tools/dump.h)
 $(B)/bin/retrace-dump: $(B)/obj/tools/retrace-dump.o $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $< $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a $(TOOL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DUMP_OBJ) $(TOOL_COMMON_OBJ) $(B)/lib/libretrace-format.a $(TOOL_LIBS)
 
 $(B)/lib/python/_retrace.so: $(wildcard pyhooks/*.c pyhooks/*.h) interpose/pyhooks.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -DPy_BUILD_CORE $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter \
 		-fPIC -fvisibility=hidden -fno-plt -I$(PY_INCLUDES) -I$(PY_INCLUDES)/internal -Iinterpose \
-		-Ipyhooks -shared -o $@ $(wildcard pyhooks/*.c)
+		-Ipyhooks -shared $(LDFLAGS) -o $@ $(wildcard pyhooks/*.c)
 
 # ---- tests --------------------------------------------------------------------------------
 
