@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "exitcodes.h"
 #include "trace.h"
@@ -60,5 +61,12 @@ size_t tool_utf8_sequence_len(const uint8_t *s, size_t avail);
  * gives (91 for a trace that cannot be unsealed, encrypted ones without their key included). */
 const char *tool_plain_trace(const char *path, const char *secret_key);
 void tool_remove_unsealed(void);
+
+/* write(2) until all n bytes are out (EINTR retried): 0, or -1 with errno (0 for a write of
+ * nothing, which cannot happen on files). */
+int tool_write_all(int fd, const void *buf, size_t n);
+
+/* read(2) until n bytes or the end of the file: the count, or -1 with errno. */
+ssize_t tool_read_full(int fd, void *buf, size_t n);
 
 #endif

@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bytes.h"
+#include "common.h"
 #include "seal-split.h"
 #include "trace.h"
 
@@ -63,28 +65,6 @@ static int get_varint(const uint8_t *p, size_t end, size_t *i, uint64_t *v)
 		}
 	}
 	return -1;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* ---- encoding ----------------------------------------------------------------------------- */
@@ -270,16 +250,9 @@ void unsplit_free(struct unsplit *u)
 
 static int write_out(struct unsplit *u, const uint8_t *p, size_t n, char *why, size_t wn)
 {
-	while (n > 0) {
-		ssize_t w = write(u->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(why, wn, "cannot write the unsealed copy: %s", strerror(errno));
-			return -2;
-		}
-		p += w;
-		n -= (size_t)w;
+	if (tool_write_all(u->fd, p, n) < 0) {
+		snprintf(why, wn, "cannot write the unsealed copy: %s", strerror(errno));
+		return -2;
 	}
 	return 0;
 }

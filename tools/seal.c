@@ -44,6 +44,7 @@
 #include <sodium.h>
 #include <zstd.h>
 
+#include "bytes.h"
 #include "common.h"
 #include "family.h"
 #include "seal-split.h"
@@ -74,61 +75,6 @@ static int seal_level(uint64_t plain_size)
 
 #define PUB_TAG "retrace-public-key-1"
 #define SEC_TAG "retrace-secret-key-1"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Up to n bytes; fewer only at the end of the file. */
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-	uint8_t *p = buf;
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
 
 static int sodium_ready(char *why, size_t n)
 {
@@ -254,11 +200,11 @@ int seal_keygen(const char *name, char *why, size_t n)
 	int len = snprintf(text, sizeof text,
 			   "# retrace secret key: reads the traces encrypted to %s; keep it secret\n"
 			   SEC_TAG " %s %s\n", pub_path, sk64, pk64);
-	int ok = write_all(kfd, text, (size_t)len) == 0 && fsync(kfd) == 0;
+	int ok = tool_write_all(kfd, text, (size_t)len) == 0 && fsync(kfd) == 0;
 	len = snprintf(text, sizeof text,
 		       "# retrace public key: retrace-record --public-key %s encrypts traces to it\n"
 		       PUB_TAG " %s\n", pub_path, pk64);
-	ok = ok && write_all(pfd, text, (size_t)len) == 0 && fsync(pfd) == 0;
+	ok = ok && tool_write_all(pfd, text, (size_t)len) == 0 && fsync(pfd) == 0;
 	int e = errno;
 	int closed_k = close(kfd) == 0, closed_p = close(pfd) == 0; /* both, whatever the first did */
 	ok = ok && closed_k && closed_p;
@@ -297,15 +243,15 @@ static int box_record(struct sink *s, unsigned char tag)
 						   s->first ? s->ad : NULL, s->first ? sizeof s->ad : 0,
 						   tag);
 	s->first = 0;
-	put32(s->out, (uint32_t)clen);
+	put_le32(s->out, (uint32_t)clen);
 	s->used = 0;
-	return write_all(s->fd, s->out, 4 + (size_t)clen);
+	return tool_write_all(s->fd, s->out, 4 + (size_t)clen);
 }
 
 static int sink_put(struct sink *s, const uint8_t *p, size_t n)
 {
 	if (!s->boxed)
-		return write_all(s->fd, p, n);
+		return tool_write_all(s->fd, p, n);
 	while (n > 0) {
 		if (s->used == SEAL_RECORD && box_record(s, 0) < 0)
 			return -1;
@@ -503,9 +449,9 @@ static int seal_file(const char *raw, const char *dest, const struct seal_opts *
 	struct sink s = { .fd = fd, .boxed = pk != NULL, .first = 1 };
 	uint8_t head[SEAL_HEAD + SEAL_BOX_HEAD];
 	memcpy(head, SEAL_MAGIC, 8);
-	put32(head + 8, SEAL_VERSION);
-	put32(head + 12, (o->compress ? SEAL_ZSTD | SEAL_SPLIT : 0) | (pk ? SEAL_BOX : 0));
-	put64(head + 16, (uint64_t)st.st_size);
+	put_le32(head + 8, SEAL_VERSION);
+	put_le32(head + 12, (o->compress ? SEAL_ZSTD | SEAL_SPLIT : 0) | (pk ? SEAL_BOX : 0));
+	put_le64(head + 16, (uint64_t)st.st_size);
 	size_t head_len = SEAL_HEAD;
 	uint8_t k[crypto_secretstream_xchacha20poly1305_KEYBYTES];
 	int rc = -1;
@@ -524,7 +470,7 @@ static int seal_file(const char *raw, const char *dest, const struct seal_opts *
 		memcpy(s.ad, head, sizeof s.ad);
 		head_len += SEAL_BOX_HEAD;
 	}
-	if (write_all(fd, head, head_len) < 0) {
+	if (tool_write_all(fd, head, head_len) < 0) {
 		snprintf(why, n, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -629,7 +575,7 @@ int seal_is_sealed(const char *path)
 	if (fd < 0)
 		return -1;
 	uint8_t magic[8];
-	ssize_t got = read_full(fd, magic, sizeof magic);
+	ssize_t got = tool_read_full(fd, magic, sizeof magic);
 	int e = errno;
 	close(fd);
 	if (got < 0) {
@@ -655,7 +601,7 @@ struct source {
 static ssize_t source_get(struct source *s, uint8_t *p, size_t n, char *why, size_t wn)
 {
 	if (!s->boxed) {
-		ssize_t r = read_full(s->fd, p, n);
+		ssize_t r = tool_read_full(s->fd, p, n);
 		if (r < 0)
 			snprintf(why, wn, "cannot read: %s", strerror(errno));
 		return r;
@@ -664,18 +610,18 @@ static ssize_t source_get(struct source *s, uint8_t *p, size_t n, char *why, siz
 		if (s->final)
 			return 0;
 		uint8_t len4[4];
-		ssize_t r = read_full(s->fd, len4, 4);
+		ssize_t r = tool_read_full(s->fd, len4, 4);
 		if (r != 4) {
 			snprintf(why, wn, r < 0 ? "cannot read: %s" : "it is cut short (the end of its "
 				 "encrypted content is missing)", strerror(errno));
 			return -1;
 		}
-		uint32_t clen = get32(len4);
+		uint32_t clen = le32(len4);
 		if (clen < SEAL_ABYTES || clen > SEAL_RECORD + SEAL_ABYTES) {
 			snprintf(why, wn, "it is damaged (a record of %u bytes)", clen);
 			return -1;
 		}
-		if (read_full(s->fd, s->rec, clen) != (ssize_t)clen) {
+		if (tool_read_full(s->fd, s->rec, clen) != (ssize_t)clen) {
 			snprintf(why, wn, "it is cut short (in an encrypted record)");
 			return -1;
 		}
@@ -739,7 +685,7 @@ static int unseal_content(struct source *s, int compressed, int split, uint64_t 
 				snprintf(why, n, "it is damaged (longer than its head says)");
 				goto out;
 			}
-			if (write_all(out_fd, in, (size_t)got) < 0)
+			if (tool_write_all(out_fd, in, (size_t)got) < 0)
 				goto write_failed;
 			continue;
 		}
@@ -769,7 +715,7 @@ static int unseal_content(struct source *s, int compressed, int split, uint64_t 
 				snprintf(why, n, "it is damaged (longer than its head says)");
 				goto out;
 			}
-			if (write_all(out_fd, out, ob.pos) < 0)
+			if (tool_write_all(out_fd, out, ob.pos) < 0)
 				goto write_failed;
 		}
 	}
@@ -817,12 +763,12 @@ static int unseal_file(const char *path, const char *out_path, struct secret *ke
 	struct source s = { .fd = fd, .first = 1 };
 	uint8_t head[SEAL_HEAD + SEAL_BOX_HEAD];
 	int rc = RETRACE_EXIT_BAD_TRACE, out_fd = -1;
-	if (read_full(fd, head, SEAL_HEAD) != SEAL_HEAD || memcmp(head, SEAL_MAGIC, 8) != 0) {
+	if (tool_read_full(fd, head, SEAL_HEAD) != SEAL_HEAD || memcmp(head, SEAL_MAGIC, 8) != 0) {
 		snprintf(why, n, "%s: not a sealed trace, or cut short in its head", path);
 		goto out;
 	}
-	uint32_t version = get32(head + 8), flags = get32(head + 12);
-	uint64_t plain_size = get64(head + 16);
+	uint32_t version = le32(head + 8), flags = le32(head + 12);
+	uint64_t plain_size = le64(head + 16);
 	if (version != SEAL_VERSION) {
 		snprintf(why, n, "%s: sealed by a newer retrace (seal version %u)", path, version);
 		goto out;
@@ -833,7 +779,7 @@ static int unseal_file(const char *path, const char *out_path, struct secret *ke
 		goto out;
 	}
 	if (flags & SEAL_BOX) {
-		if (read_full(fd, head + SEAL_HEAD, SEAL_BOX_HEAD) != SEAL_BOX_HEAD) {
+		if (tool_read_full(fd, head + SEAL_HEAD, SEAL_BOX_HEAD) != SEAL_BOX_HEAD) {
 			snprintf(why, n, "%s: cut short in its head", path);
 			goto out;
 		}
