@@ -41,6 +41,7 @@ struct kid {
  * as the user named them, the copy's directory replaced by theirs. */
 static const char *shown_root;
 static size_t read_root_len;
+static int root_status; /* the reader's error when the root trace cannot be read */
 
 /* One process and, below it, its children.  reaped/status: what its parent's WAIT said. */
 static int tree(const char *path, int depth, const char *how, uint64_t at, int reaped, int status)
@@ -50,13 +51,22 @@ static int tree(const char *path, int depth, const char *how, uint64_t at, int r
 	printf("%*s%s%s", depth * 2, "", shown_root, path + read_root_len);
 	if (how)
 		printf("  (%s, parent event #%" PRIu64 ")", how, at);
-	if (trace_reader_open_file(&r, path, NULL, &err) != 0 || r.header == NULL) {
-		printf("  no trace: %s", r.header == NULL && !err.msg[0] ? "no header" : err.msg);
+	int opened = trace_reader_open_file(&r, path, NULL, &err) == 0;
+	if (!opened || r.header == NULL) {
+		printf("  no trace: %s", opened ? "no header" : err.msg);
 		if (reaped) {
 			fputs("; ", stdout);
 			print_status(status);
 		}
 		putchar('\n');
+		/* A child's trace may be missing or cut short (it was killed, or was not a program
+		 * libretrace could load in); the root's is the recording, and without it there is
+		 * no tree: damage (-2). */
+		trace_reader_close(&r);
+		if (depth == 0) {
+			root_status = opened ? TRACE_E_TRUNCATED : err.code;
+			return -2;
+		}
 		return 0;
 	}
 	const Retrace__Header *h = r.header;
@@ -142,7 +152,14 @@ int dump_tree(const char *path, size_t read_dir_len, const char *shown_dir)
 {
 	shown_root = shown_dir;
 	read_root_len = read_dir_len;
-	if (tree(path, 0, NULL, 0, 0, 0) < 0) {
+	int r = tree(path, 0, NULL, 0, 0, 0);
+	if (r == -2) {
+		fflush(stdout);
+		tool_msg("%s%s: no process tree: the recording's own trace cannot be read", shown_root,
+			 path + read_root_len);
+		return finish_output(tool_exit_for_trace_status(root_status));
+	}
+	if (r < 0) {
 		tool_msg("out of memory");
 		return finish_output(RETRACE_EXIT_ERROR);
 	}

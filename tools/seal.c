@@ -735,11 +735,13 @@ static int unseal_content(struct source *s, int compressed, int split, uint64_t 
 write_failed:
 	snprintf(why, n, "cannot write the unsealed copy: %s", strerror(errno));
 	rc = -2;
-out:
+out:;
+	int e = errno; /* a write's ENOSPC, for the caller's message */
 	unsplit_free(&us);
 	ZSTD_freeDCtx(z);
 	free(in);
 	free(out);
+	errno = e;
 	return rc;
 }
 
@@ -824,15 +826,26 @@ static int unseal_file(const char *path, const char *out_path, struct secret *ke
 			goto out;
 		}
 	}
-	/* Room first: a forged head may claim any size, and a full disk must be a clear error. */
-	struct statvfs vfs;
+	/* Room first, so a full disk is a clear error before any work.  Only a head that is known
+	 * to be genuine can say how much: an encrypted one once its first record authenticates it
+	 * (pulled here, 0 bytes taken), since a flipped plain_size is damage (91), not a disk too
+	 * small (95).  Without encryption nothing vouches for plain_size before the end, so a full
+	 * disk shows as the copy's write failing (ENOSPC, same message) and a wrong size as damage. */
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(out_path, '/') - out_path), out_path);
-	if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < plain_size) {
-		snprintf(why, n, "%s: no room to unseal it in %s (%llu bytes needed; set TMPDIR)", path,
-			 dir, (unsigned long long)plain_size);
-		rc = RETRACE_EXIT_ERROR;
-		goto out;
+	if (s.boxed) {
+		uint8_t none;
+		if (source_get(&s, &none, 0, sub, sizeof sub) < 0) {
+			snprintf(why, n, "%s: %s", path, sub);
+			goto out;
+		}
+		struct statvfs vfs;
+		if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < plain_size) {
+			snprintf(why, n, "%s: no room to unseal it in %s (%llu bytes needed; set TMPDIR)",
+				 path, dir, (unsigned long long)plain_size);
+			rc = RETRACE_EXIT_ERROR;
+			goto out;
+		}
 	}
 	out_fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out_fd < 0) {
@@ -844,6 +857,10 @@ static int unseal_file(const char *path, const char *out_path, struct secret *ke
 			       out_fd, sub, sizeof sub);
 	if (r == 0) {
 		rc = 0;
+	} else if (r == -2 && errno == ENOSPC) {
+		snprintf(why, n, "%s: no room to unseal it in %s (%llu bytes needed; set TMPDIR)", path,
+			 dir, (unsigned long long)plain_size);
+		rc = RETRACE_EXIT_ERROR;
 	} else {
 		snprintf(why, n, "%s: %s", path, sub);
 		rc = r == -2 ? RETRACE_EXIT_ERROR : RETRACE_EXIT_BAD_TRACE;

@@ -141,6 +141,23 @@ p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[16] ^= 1; open(p, "wb").
 			fi
 		done
 	done
+	# ---- a disk too small for the unsealed copy: 95 and why, before (encrypted: once its head
+	# is authenticated) or while (compressed only: nothing vouches for the size before the end)
+	# writing it, and nothing left ----
+	half=$(($(stat -c %s "$d/plain.pb") / 2 / 4096 * 4096 + 4096))
+	mkdir -p "$d/small"
+	for kind in boxed zstd; do
+		run "$d/full-$kind" null unshare -m sh -c 'mount -t tmpfs -o size=$1 tmpfs "$2" &&
+			TMPDIR=$2 "$3" --key "$4" --stats "$5"; s=$?; ls -A "$2" >&2; exit $s' sh "$half" \
+			"$d/small" "$BIN/retrace-dump" "$d/ops.key" "$d/$kind.pb"
+		if [ "$(status_of "$d/full-$kind")" = "exit 95" ] && [ ! -s "$d/full-$kind.out" ] &&
+			[ "$(wc -l <"$d/full-$kind.err")" = 1 ] && grep -q "^retrace-dump: $d/$kind.pb: no room to unseal it in $d/small/retrace-unsealed\.[A-Za-z0-9]* ([0-9]* bytes needed; set TMPDIR)$" "$d/full-$kind.err"; then
+			ok "sealed_traces: a $kind trace too big for TMPDIR: 95, 'no room', no copy left"
+		else
+			not_ok "sealed_traces: a $kind trace too big for TMPDIR: 95, 'no room', no copy left" \
+				"$(status_of "$d/full-$kind"): $(head -c 400 "$d/full-$kind.err")"
+		fi
+	done
 	run "$d/bad-replay" null unshare -n "$BIN/retrace-replay" --key "$d/ops.key" "$d/boxed-flip.pb"
 	sealed_refused "retrace-replay of a damaged encrypted trace" "$d/bad-replay" "it is damaged"
 	if [ -z "$(ls -A "$d/tmp")" ]; then
