@@ -6,9 +6,13 @@
  * wrapper decides the same way in both modes without looking at the live fd.  A recorded file
  * or directory also keeps the path it was opened by, for the calls relative to it (path.c).
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -79,7 +83,65 @@ int rt_fd_placeholder(const struct trace_event *ev, int want, int cloexec, unsig
 /* fds 0, 1 and 2 are outside input like any other: record what they were (open or not, and
  * their stat), and on replay make the process look the same, since Python sizes its buffers and
  * picks line buffering from them.  The replay's own stdin may be absent; the fd must still be
- * there so the program's next open() gets the number it got when recorded. */
+ * there so the program's next open() gets the number it got when recorded.
+ *
+ * So are the fds above them a process inherits: the pipe multiprocessing's spawn start method
+ * and its resource tracker read their orders from, subprocess's pass_fds, a socket handed over
+ * by a supervisor.  Each open one is an FD_INVENTORY event after fd 2's (none in a trace made
+ * before this was recorded); its reads come from the trace, and on replay it is a placeholder
+ * at its number, since the process it came from is not there (a child replayed alone) and the
+ * replayer passes none of its own (retrace-replay closes them).  Writes to it are checked, not
+ * made: only 1 and 2 are the terminal. */
+
+/* The open fds from 3 up, below RT_FD_MAX, not retrace's own, in order, into fds; their count.
+ * getdents64 on /proc/self/fd (no allocation: the program's heap must look the same in both
+ * modes); without /proc, a probe of each number up to the soft fd limit. */
+static int inherited_fds(int *fds, int room)
+{
+	int n = 0;
+	int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		struct rlimit rl;
+		long top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < RT_FD_MAX
+				   ? (long)rl.rlim_cur : RT_FD_MAX;
+		for (int fd = 3; fd < top && n < room; fd++)
+			if (!(rt_fd_get(fd) & RT_FD_OURS) && fcntl(fd, F_GETFD) >= 0)
+				fds[n++] = fd;
+		return n;
+	}
+	char buf[4096];
+	long got;
+	while ((got = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (long at = 0; at < got;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + at);
+			at += d->d_reclen;
+			char *end;
+			long fd = strtol(d->d_name, &end, 10);
+			if (*end || end == d->d_name || fd < 3 || fd >= RT_FD_MAX || fd == dir ||
+			    (rt_fd_get((int)fd) & RT_FD_OURS) || n == room)
+				continue;
+			fds[n++] = (int)fd;
+		}
+	}
+	syscall(SYS_close, dir);
+	/* getdents gives them in the kernel's order: sorted, the order replay expects them in */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+			int t = fds[j];
+			fds[j] = fds[j - 1];
+			fds[j - 1] = t;
+		}
+	return n;
+}
+
+/* The flags of an inherited fd above 2, from what it was when recorded. */
+static unsigned inherited_flags(const struct stat *st)
+{
+	unsigned kind = S_ISSOCK(st->st_mode) ? RT_FD_SOCKET : S_ISFIFO(st->st_mode) ? RT_FD_PIPE : 0;
+	return RT_FD_RECORDED | kind;
+}
+
 void rt_fd_inventory(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
@@ -113,6 +175,47 @@ void rt_fd_inventory(void)
 		};
 		rt_record(&ev);
 		rt_fd_set(fd, r == 0 ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
+	}
+
+	if (rt_replaying()) {
+		const struct trace_event *next;
+		while ((next = rt_sched_peek(&rt_self)) && next->call == RETRACE__CALL__CALL_FD_INVENTORY &&
+		       next->arg0 >= 3) {
+			int fd = (int)next->arg0;
+			const struct trace_event *ev =
+				rt_replay_next(RETRACE__CALL__CALL_FD_INVENTORY, fd, 0, 0);
+			struct stat st;
+			if (ev->result != 1 || ev->data_len < sizeof st || fd >= RT_FD_MAX)
+				rt_diverge(ev, "the trace's inherited fd has no stat");
+			memcpy(&st, ev->data, sizeof st);
+			rt_self.inside++;
+			if (fcntl(fd, F_GETFD) >= 0) {
+				if (rt_fd_get(fd) & RT_FD_OURS)
+					rt_diverge(ev, "the fd number the recording got here is already in use");
+				rt_fd_set(fd, inherited_flags(&st));
+			} else {
+				rt_fd_placeholder(ev, fd, 0, inherited_flags(&st));
+			}
+			rt_self.inside--;
+			rt_replay_done();
+		}
+		return;
+	}
+	int fds[256];
+	int n = inherited_fds(fds, (int)(sizeof fds / sizeof fds[0]));
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (REAL(fstat)(fds[i], &st) != 0)
+			continue;
+		struct trace_event ev = {
+			.call = RETRACE__CALL__CALL_FD_INVENTORY,
+			.arg0 = fds[i],
+			.result = 1,
+			.data = (const uint8_t *)&st,
+			.data_len = sizeof st,
+		};
+		rt_record(&ev);
+		rt_fd_set(fds[i], inherited_flags(&st));
 	}
 }
 

@@ -13,7 +13,11 @@
  * woken when recorded waits for real on replay, its deadline moved onto the real clock, so it
  * neither hangs nor spins.  The GIL's own timed wait is gil.c's.
  */
+#include <fcntl.h>
+#include <semaphore.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rt.h"
 
@@ -214,6 +218,139 @@ RT_EXPORT int sem_getvalue(sem_t *restrict sem, int *restrict sval)
 		.call = RETRACE__CALL__CALL_SEM_GETVALUE, .result = r, .err = r ? e : 0,
 		.value = (int64_t)(uintptr_t)sem, .data = r == 0 ? (const uint8_t *)&v : NULL,
 		.data_len = r == 0 ? sizeof v : 0,
+	};
+	rt_record(&ev);
+	errno = e;
+	return r;
+}
+
+/* ---- named semaphores ------------------------------------------------------------------------
+ *
+ * multiprocessing's locks and queues are named semaphores (sem_open of /dev/shm/sem.NAME),
+ * created by one process and opened by the ones it spawns (a spawned worker rebuilds its
+ * queue's lock by name).  On replay the other processes are not there, and a child replayed
+ * alone would find no such name: so sem_open and sem_unlink are events, and replay gives the
+ * process a semaphore of its own, in a shared anonymous mapping (the page glibc would have
+ * mapped), with the value it had when recorded, and touches nothing in /dev/shm.  Opening one
+ * name twice gives the same semaphore, as glibc does; sem_close unmaps it at the last close. */
+
+#define FAKE_SEMS 32
+
+static struct fake_sem {
+	char name[256];
+	sem_t *sem;
+	int refs;
+} fake_sems[FAKE_SEMS];
+
+static sem_t *fake_sem_open(const struct trace_event *ev, const char *name)
+{
+	for (int i = 0; i < FAKE_SEMS; i++)
+		if (fake_sems[i].sem && strcmp(fake_sems[i].name, name) == 0) {
+			fake_sems[i].refs++;
+			return fake_sems[i].sem;
+		}
+	for (int i = 0; i < FAKE_SEMS; i++) {
+		if (fake_sems[i].sem)
+			continue;
+		void *p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			       -1, 0);
+		if (p == MAP_FAILED)
+			rt_diverge(ev, "cannot map a semaphore for the replay");
+		sem_init(p, 1, ev->value >= 0 && ev->value <= SEM_VALUE_MAX ? (unsigned)ev->value : 0);
+		memcpy(fake_sems[i].name, name, strlen(name) + 1); /* shorter than it: sem_open */
+		fake_sems[i].sem = p;
+		fake_sems[i].refs = 1;
+		return p;
+	}
+	rt_diverge(ev, "the replay has more named semaphores open than retrace can give (32)");
+}
+
+static void sem_name_check(const struct trace_event *ev, const char *name)
+{
+	size_t n = strlen(name);
+	if (ev->aux_len != n || memcmp(ev->aux, name, n) != 0)
+		rt_diverge(ev, "the program named another semaphore than when recorded");
+}
+
+RT_EXPORT sem_t *sem_open(const char *name, int oflag, ...)
+{
+	static sem_t *(*real)(const char *, int, ...);
+	static int (*real_getvalue)(sem_t *, int *);
+	mode_t mode = 0;
+	unsigned value = 0;
+	if (oflag & O_CREAT) {
+		va_list ap;
+		va_start(ap, oflag);
+		mode = (mode_t)va_arg(ap, unsigned);
+		value = va_arg(ap, unsigned);
+		va_end(ap);
+	}
+	if (!rt_active(RT_THREAD) || strlen(name) >= sizeof fake_sems[0].name)
+		return REAL_SYM(real, "sem_open")(name, oflag, mode, value);
+	if (rt_replaying()) {
+		const struct trace_event *ev =
+			rt_replay_next(RETRACE__CALL__CALL_SEM_OPEN, oflag, (oflag & O_CREAT) ? value : 0, 0);
+		sem_name_check(ev, name);
+		rt_check_failure(ev);
+		if (ev->result != 0) {
+			errno = ev->err;
+			return SEM_FAILED;
+		}
+		sem_t *s = fake_sem_open(ev, name);
+		rt_replay_done();
+		return s;
+	}
+	rt_self.inside++;
+	sem_t *s = REAL_SYM(real, "sem_open")(name, oflag, mode, value);
+	int e = errno, v = -1;
+	if (s != SEM_FAILED && REAL_SYM(real_getvalue, "sem_getvalue")(s, &v) != 0)
+		v = -1;
+	rt_self.inside--;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_SEM_OPEN, .arg0 = oflag,
+		.arg1 = (oflag & O_CREAT) ? value : 0, .result = s == SEM_FAILED ? -1 : 0,
+		.err = s == SEM_FAILED ? e : 0, .value = v,
+		.aux = (const uint8_t *)name, .aux_len = strlen(name),
+	};
+	rt_record(&ev);
+	errno = e;
+	return s;
+}
+
+RT_EXPORT int sem_close(sem_t *sem)
+{
+	static int (*real)(sem_t *);
+	if (rt_replaying())
+		for (int i = 0; i < FAKE_SEMS; i++)
+			if (fake_sems[i].sem == sem) {
+				if (--fake_sems[i].refs == 0) {
+					munmap(sem, sizeof(sem_t));
+					fake_sems[i].sem = NULL;
+				}
+				return 0;
+			}
+	return REAL_SYM(real, "sem_close")(sem);
+}
+
+RT_EXPORT int sem_unlink(const char *name)
+{
+	static int (*real)(const char *);
+	if (!rt_active(RT_THREAD))
+		return REAL_SYM(real, "sem_unlink")(name);
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_SEM_UNLINK, 0, 0, 0);
+		sem_name_check(ev, name);
+		rt_check_failure(ev);
+		errno = ev->err;
+		return ev->result ? -1 : 0;
+	}
+	rt_self.inside++;
+	int r = REAL_SYM(real, "sem_unlink")(name);
+	int e = errno;
+	rt_self.inside--;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_SEM_UNLINK, .result = r, .err = r ? e : 0,
+		.aux = (const uint8_t *)name, .aux_len = strlen(name),
 	};
 	rt_record(&ev);
 	errno = e;

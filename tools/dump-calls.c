@@ -100,6 +100,8 @@ static const struct call_info call_infos[] = {
 	{ CALL(SEM_WAIT), FAMILY_THREADS, AUX_BYTES, 0, VALUE_SEM },
 	{ CALL(SEM_POST), FAMILY_THREADS, AUX_BYTES, 0, VALUE_SEM },
 	{ CALL(SEM_GETVALUE), FAMILY_THREADS, AUX_BYTES, 0, VALUE_SEM },
+	{ CALL(SEM_OPEN), FAMILY_THREADS, AUX_TEXT, 2, ARG0_HEX },
+	{ CALL(SEM_UNLINK), FAMILY_THREADS, AUX_TEXT, 0, 0 },
 	/* a real call that takes or gives back an fd number: fd work, whichever thread makes it */
 	{ CALL(FD_NUMBER), FAMILY_FD_IO, AUX_BYTES, 3, 0 },
 	{ CALL(PY_LOCATION), FAMILY_PYTHON, AUX_TEXT, 2, 0 },

@@ -708,6 +708,13 @@ static _Noreturn void run_child(const struct replay_plan *p, int status_w, int r
 	} else {
 		sigprocmask(SIG_SETMASK, mask, NULL);
 	}
+	/* The program gets no fd of ours but the status channel (and the DAP socket): what it
+	 * inherited when recorded it finds again from the trace (placeholders, interpose/fdtable.c),
+	 * and a stray fd of the replayer's, at a number the recording gave a file, would make the
+	 * replay diverge.  The dup2s below give their targets without O_CLOEXEC. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+		for (int fd = 3; fd < 4096; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* The report pipe must survive the dup2 below; F_DUPFD_CLOEXEC picks a free fd. */
 	if (report_w == p->status_fd)
 		report_w = fcntl(report_w, F_DUPFD_CLOEXEC, 0);
@@ -720,7 +727,8 @@ static _Noreturn void run_child(const struct replay_plan *p, int status_w, int r
 			goto fail;
 		close(status_w);
 	}
-	if (dap_fd >= 0 && dup2(dap_fd, p->status_fd - DAP_FD_BELOW) < 0)
+	if (dap_fd >= 0 && (dap_fd == p->status_fd - DAP_FD_BELOW ? fcntl(dap_fd, F_SETFD, 0)
+				: dup2(dap_fd, p->status_fd - DAP_FD_BELOW)) < 0)
 		goto fail;
 	f.step = 1;
 	execve(p->exe, p->argv, p->env);

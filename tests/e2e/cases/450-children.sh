@@ -2,14 +2,15 @@
 # (vfork), with preexec_fn (fork), with close_fds=False (posix_spawn), os.fork, os.system and
 # os.popen, multiprocessing pools with the fork and spawn start methods — and each child replays
 # alone: one that executed a program from its own trace, a forked one (and its forked child) by
-# replaying its parent up to the fork.
+# replaying its parent up to the fork, every worker of both pools (they rebuild their queues
+# from inherited fds and, when spawned, from named semaphores).
 # shellcheck shell=bash
 
 children_case children_subprocess children_subprocess.py --shadow "date cat" --children 3 --alone "1 2 3"
 children_case children_paths children_paths.py --shadow "date cat" --children 2 --alone "1 2"
 children_case children_fork children_fork.py --children 1 --alone "1 1.1"
 children_case children_shell children_shell.py --shadow "cat" --children 2
-children_case children_pool_fork children_pool.py --arg fork --children 4
-children_case children_pool_spawn children_pool.py --arg spawn --children 4
+children_case children_pool_fork children_pool.py --arg fork --children 4 --alone-all
+children_case children_pool_spawn children_pool.py --arg spawn --children 4 --alone-all
 # an exec that fails returns to the program, on replay too
 replay_case exec_failed exec_failed.py --varies

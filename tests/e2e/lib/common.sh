@@ -427,12 +427,13 @@ children_case() {
 	local name=$1 prog=$PROGS/$2
 	shift 2
 	selected "$name" || return 0
-	local shadow_cmds="" nchildren=1 alone="" args=() want_status="exit 0"
+	local shadow_cmds="" nchildren=1 alone="" alone_all="" args=() want_status="exit 0"
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--shadow) shadow_cmds=$2; shift ;;
 		--children) nchildren=$2; shift ;;
 		--alone) alone=$2; shift ;;
+		--alone-all) alone_all=1; shift 0 ;;
 		--arg) args+=("$2"); shift ;;
 		--status) want_status=$2; shift ;;
 		*) die "children_case $name: unknown option $1" ;;
@@ -492,6 +493,33 @@ children_case() {
 	else
 		not_ok "$name: retrace-dump --tree shows at least $nchildren children, each with its trace" \
 			"$(head -n 20 "$d/tree.txt")"
+	fi
+	# --alone-all: every child replays alone (the workers of a pool, which print nothing of their
+	# own: what they compute goes back through pipes) and ends as --tree says it ended when
+	# recorded, with nothing on stderr
+	if [ -n "$alone_all" ]; then
+		local kid how sig want failed=""
+		for kid in $(sed -n 's|^  *'"$trace"'\.\([0-9.]*\)  (.*|\1|p' "$d/tree.txt"); do
+			how=$(grep -A2 "^ *$trace\.$kid  (" "$d/tree.txt" | sed -n '3s/^ *//p')
+			case $how in
+			"exited "[0-9]*) want="exit ${how#exited }" ;;
+			"killed by SIG"*)
+				sig=${how#killed by SIG}
+				want="signal $(kill -l "${sig%% *}")" ;;
+			*) want="?? $how" ;;
+			esac
+			run "$d/alone-all$kid" null unshare -n "$BIN/retrace-replay" --allow-program "$trace.$kid"
+			if [ "$(status_of "$d/alone-all$kid")" != "$want" ] || [ -s "$d/alone-all$kid.err" ] ||
+				[ -s "$d/alone-all$kid.out" ]; then
+				failed="$failed child $kid: $(status_of "$d/alone-all$kid"), not $want: $(head -c 300 "$d/alone-all$kid.err");"
+			fi
+		done
+		if [ -z "$failed" ] && [ -n "${kid-}" ]; then
+			ok "$name: each child replayed alone ends as it ended when recorded"
+		else
+			not_ok "$name: each child replayed alone ends as it ended when recorded" "${failed:-no child in the tree}" \
+				"$(head -n 30 "$d/tree.txt")"
+		fi
 	fi
 	local n want
 	for n in $alone; do
