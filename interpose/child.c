@@ -476,6 +476,37 @@ RT_EXPORT int system(const char *cmd)
 
 /* ---- the wait family --------------------------------------------------------------------- */
 
+/* A pidfd names a child that replay never starts: on replay a placeholder at the recorded
+ * number, flagged recorded, so that poll, select and epoll on it (poll.c) and waitid(P_PIDFD)
+ * (below) answer from the trace, and pidfd_send_signal (signal.c) sends nothing. */
+long rt_pidfd_open(long pid, long flags)
+{
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_PIDFD_OPEN, pid, flags, 0);
+		rt_check_failure(ev);
+		if (ev->result < 0) {
+			errno = ev->err;
+			return -1;
+		}
+		rt_self.inside++;
+		long fd = rt_fd_placeholder(ev, (int)ev->result, 1, RT_FD_RECORDED);
+		rt_self.inside--;
+		rt_replay_done();
+		return fd;
+	}
+	long r = REAL(syscall)(SYS_pidfd_open, pid, flags, 0, 0, 0, 0);
+	int e = errno;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_PIDFD_OPEN, .arg0 = pid, .arg1 = flags,
+		.result = r, .err = r < 0 ? e : 0,
+	};
+	rt_record(&ev);
+	if (r >= 0)
+		rt_fd_set((int)r, RT_FD_RECORDED);
+	errno = e;
+	return r;
+}
+
 static pid_t wait_common(pid_t pid, int *status, int options, struct rusage *ru)
 {
 	if (rt_replaying()) {

@@ -91,7 +91,8 @@ int rt_fd_placeholder(const struct trace_event *ev, int want, int cloexec, unsig
  * before this was recorded); its reads come from the trace, and on replay it is a placeholder
  * at its number, since the process it came from is not there (a child replayed alone) and the
  * replayer passes none of its own (retrace-replay closes them).  Writes to it are checked, not
- * made: only 1 and 2 are the terminal. */
+ * made: only 1 and 2 are the terminal.  An fd passed in an SCM_RIGHTS message later (recvmsg,
+ * multiprocessing's forkserver) is the same kind of thing and gets the same treatment. */
 
 /* The open fds from 3 up, below RT_FD_MAX, not retrace's own, in order, into fds; their count.
  * getdents64 on /proc/self/fd (no allocation: the program's heap must look the same in both
@@ -180,43 +181,51 @@ void rt_fd_inventory(void)
 	if (rt_replaying()) {
 		const struct trace_event *next;
 		while ((next = rt_sched_peek(&rt_self)) && next->call == RETRACE__CALL__CALL_FD_INVENTORY &&
-		       next->arg0 >= 3) {
-			int fd = (int)next->arg0;
-			const struct trace_event *ev =
-				rt_replay_next(RETRACE__CALL__CALL_FD_INVENTORY, fd, 0, 0);
-			struct stat st;
-			if (ev->result != 1 || ev->data_len < sizeof st || fd >= RT_FD_MAX)
-				rt_diverge(ev, "the trace's inherited fd has no stat");
-			memcpy(&st, ev->data, sizeof st);
-			rt_self.inside++;
-			if (fcntl(fd, F_GETFD) >= 0) {
-				if (rt_fd_get(fd) & RT_FD_OURS)
-					rt_diverge(ev, "the fd number the recording got here is already in use");
-				rt_fd_set(fd, inherited_flags(&st));
-			} else {
-				rt_fd_placeholder(ev, fd, 0, inherited_flags(&st));
-			}
-			rt_self.inside--;
-			rt_replay_done();
-		}
+		       next->arg0 >= 3)
+			rt_fd_arrived((int)next->arg0, 0);
 		return;
 	}
 	int fds[256];
 	int n = inherited_fds(fds, (int)(sizeof fds / sizeof fds[0]));
-	for (int i = 0; i < n; i++) {
-		struct stat st;
-		if (REAL(fstat)(fds[i], &st) != 0)
-			continue;
-		struct trace_event ev = {
-			.call = RETRACE__CALL__CALL_FD_INVENTORY,
-			.arg0 = fds[i],
-			.result = 1,
-			.data = (const uint8_t *)&st,
-			.data_len = sizeof st,
-		};
-		rt_record(&ev);
-		rt_fd_set(fds[i], inherited_flags(&st));
+	for (int i = 0; i < n; i++)
+		rt_fd_arrived(fds[i], 0);
+}
+
+void rt_fd_arrived(int fd, int cloexec)
+{
+	if (fd < 3 || fd >= RT_FD_MAX)
+		return; /* not one the kernel gives: a recvmsg's forged control bytes, say */
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_FD_INVENTORY, fd, 0, 0);
+		struct stat st = { 0 };
+		if (ev->result == 1 && ev->data_len < sizeof st)
+			rt_damaged(ev, "an fd from outside without its stat");
+		if (ev->result == 1)
+			memcpy(&st, ev->data, sizeof st);
+		rt_self.inside++;
+		if (fcntl(fd, F_GETFD) >= 0) {
+			/* the raw RETRACE_MODE=replay form: the caller may have left it there */
+			if (rt_fd_get(fd) & RT_FD_OURS)
+				rt_diverge(ev, "the fd number the recording got here is already in use");
+			rt_fd_set(fd, inherited_flags(&st));
+		} else {
+			rt_fd_placeholder(ev, fd, cloexec, inherited_flags(&st));
+		}
+		rt_self.inside--;
+		rt_replay_done();
+		return;
 	}
+	struct stat st = { 0 };
+	int r = REAL(fstat)(fd, &st);
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_FD_INVENTORY,
+		.arg0 = fd,
+		.result = r == 0,
+		.data = r == 0 ? (const uint8_t *)&st : NULL,
+		.data_len = r == 0 ? sizeof st : 0,
+	};
+	rt_record(&ev);
+	rt_fd_set(fd, inherited_flags(&st));
 }
 
 /* ---- fd numbers while several threads run --------------------------------------------------

@@ -567,6 +567,29 @@ RT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
 	return r;
 }
 
+/* The fds an SCM_RIGHTS message gave the process (multiprocessing's forkserver hands a worker's
+ * pipes over so): outside input like an inherited fd (fdtable.c), each an FD_INVENTORY event
+ * after the RECVMSG; on replay, placeholders at the recorded numbers.  The control bytes are
+ * the recorded ones on replay, so only what lies inside msg_controllen is read. */
+static void fds_passed(struct msghdr *msg, int flags)
+{
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	const uint8_t *end = (const uint8_t *)msg->msg_control + msg->msg_controllen;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_len < CMSG_LEN(0) || (const uint8_t *)c + c->cmsg_len > end)
+			break;
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+			rt_fd_arrived(fd, (flags & MSG_CMSG_CLOEXEC) != 0);
+		}
+	}
+}
+
 RT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	if (!rt_active(RT_NET) || !is_socket(fd))
@@ -590,7 +613,9 @@ RT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 			memcpy(msg->msg_control, ev->control, c);
 		msg->msg_controllen = c;
 		msg->msg_flags = (int)ev->value;
-		return (ssize_t)ev->result;
+		ssize_t got = (ssize_t)ev->result;
+		fds_passed(msg, flags);
+		return got;
 	}
 	ssize_t r = REAL_SYM(real_recvmsg, "recvmsg")(fd, msg, flags);
 	int e = errno;
@@ -615,6 +640,8 @@ RT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		.value = r >= 0 ? msg->msg_flags : 0,
 	};
 	rt_record(&ev);
+	if (r >= 0)
+		fds_passed(msg, flags);
 	errno = e;
 	return r;
 }

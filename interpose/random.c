@@ -82,5 +82,7 @@ RT_EXPORT long syscall(long number, ...)
 		return rt_gettid_via(1);
 	if (number == SYS_pidfd_send_signal && rt_active(RT_PROC))
 		return rt_pidfd_send_signal(a1, a2, a3, a4);
+	if (number == SYS_pidfd_open && rt_active(RT_PROC))
+		return rt_pidfd_open(a1, a2);
 	return REAL(syscall)(number, a1, a2, a3, a4, a5, a6);
 }

@@ -385,6 +385,8 @@ void rt_signal_probe_check(struct rt_thread *t);
 int rt_signal_handled(int sig);
 /* syscall(SYS_pidfd_send_signal, ...), logged (random.c's syscall wrapper sends it here). */
 long rt_pidfd_send_signal(long fd, long sig, long info, long flags);
+/* syscall(SYS_pidfd_open, ...), logged (child.c): the pidfd is a recorded fd. */
+long rt_pidfd_open(long pid, long flags);
 /* The process dies of sig now (its default action restored, the signal unblocked). */
 void rt_signal_die(int sig);
 /* Replay: the process sends itself sig; one it leaves at its default action ends it now. */
@@ -668,8 +670,13 @@ int rt_fd_move(int fd, int target);
  * for the call `ev`, so the program's later fds get the numbers they got when recorded; a number
  * already taken is a divergence.  Sets `flags` on it and returns fd. */
 int rt_fd_placeholder(const struct trace_event *ev, int fd, int cloexec, unsigned flags);
-/* Record (or replay) what fds 0–2 are at start; on replay, make the process match. */
+/* Record (or replay) what fds 0–2 are at start, and every other fd the process inherited; on
+ * replay, make the process match. */
 void rt_fd_inventory(void);
+/* An fd that came from outside, at start or in an SCM_RIGHTS message: record its stat (an
+ * FD_INVENTORY event) and give it the flags of its kind; on replay, a placeholder at its number
+ * (cloexec: with O_CLOEXEC). */
+void rt_fd_arrived(int fd, int cloexec);
 /* The path a recorded file or directory fd was opened by, for calls relative to it (openat,
  * fstatat, …); NULL when unknown.  rt_fd_set forgets it (close, dup onto the number), so it
  * never outlives the file; a dup'd fd has none. */
