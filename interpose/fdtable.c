@@ -136,6 +136,8 @@ static int inherited_fds(int *fds, int room)
 	return n;
 }
 
+static void fd_arrived(int fd, int cloexec, int at_start);
+
 /* The flags of an inherited fd above 2, from what it was when recorded. */
 static unsigned inherited_flags(const struct stat *st)
 {
@@ -182,16 +184,26 @@ void rt_fd_inventory(void)
 		const struct trace_event *next;
 		while ((next = rt_sched_peek(&rt_self)) && next->call == RETRACE__CALL__CALL_FD_INVENTORY &&
 		       next->arg0 >= 3)
-			rt_fd_arrived((int)next->arg0, 0);
+			fd_arrived((int)next->arg0, 0, 1);
 		return;
 	}
 	int fds[256];
 	int n = inherited_fds(fds, (int)(sizeof fds / sizeof fds[0]));
+	if (n == (int)(sizeof fds / sizeof fds[0]))
+		rt_msg("warning: the program inherited more than %d fds; those above fd %d are not "
+		       "recorded, and their reads are live", n, fds[n - 1]);
 	for (int i = 0; i < n; i++)
-		rt_fd_arrived(fds[i], 0);
+		fd_arrived(fds[i], 0, 1);
 }
 
 void rt_fd_arrived(int fd, int cloexec)
+{
+	fd_arrived(fd, cloexec, 0);
+}
+
+/* at_start: inherited (the raw RETRACE_MODE=replay form may find it open: its caller's), else
+ * received, where a live fd at the number is a divergence like any recorded fd's. */
+static void fd_arrived(int fd, int cloexec, int at_start)
 {
 	if (fd < 3 || fd >= RT_FD_MAX)
 		return; /* not one the kernel gives: a recvmsg's forged control bytes, say */
@@ -203,8 +215,7 @@ void rt_fd_arrived(int fd, int cloexec)
 		if (ev->result == 1)
 			memcpy(&st, ev->data, sizeof st);
 		rt_self.inside++;
-		if (fcntl(fd, F_GETFD) >= 0) {
-			/* the raw RETRACE_MODE=replay form: the caller may have left it there */
+		if (at_start && fcntl(fd, F_GETFD) >= 0) {
 			if (rt_fd_get(fd) & RT_FD_OURS)
 				rt_diverge(ev, "the fd number the recording got here is already in use");
 			rt_fd_set(fd, inherited_flags(&st));
