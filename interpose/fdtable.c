@@ -185,6 +185,7 @@ void rt_fd_inventory(void)
 		while ((next = rt_sched_peek(&rt_self)) && next->call == RETRACE__CALL__CALL_FD_INVENTORY &&
 		       next->arg0 >= 3)
 			fd_arrived((int)next->arg0, 0, 1);
+		rt_stdio_child_streams();
 		return;
 	}
 	int fds[256];
@@ -194,6 +195,7 @@ void rt_fd_inventory(void)
 		       "recorded, and their reads are live", n, fds[n - 1]);
 	for (int i = 0; i < n; i++)
 		fd_arrived(fds[i], 0, 1);
+	rt_stdio_child_streams();
 }
 
 void rt_fd_arrived(int fd, int cloexec)

@@ -677,6 +677,9 @@ void rt_fd_inventory(void);
  * FD_INVENTORY event) and give it the flags of its kind; on replay, a placeholder at its number
  * (cloexec: with O_CLOEXEC). */
 void rt_fd_arrived(int fd, int cloexec);
+/* In a child: stdin, stdout and stderr become cookie streams over fds 0-2, so a C program's
+ * stdio is READ and WRITE events (stdio.c); after the inventory, in both modes. */
+void rt_stdio_child_streams(void);
 /* The path a recorded file or directory fd was opened by, for calls relative to it (openat,
  * fstatat, …); NULL when unknown.  rt_fd_set forgets it (close, dup onto the number), so it
  * never outlives the file; a dup'd fd has none. */

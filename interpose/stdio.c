@@ -224,6 +224,67 @@ RT_EXPORT FILE *fdopen(int fd, const char *mode)
 	return stream_over(fd, STDIO_FDOPEN, flags, plain, rt_fd_path(fd));
 }
 
+/* ---- a child's standard streams ------------------------------------------------------------
+ *
+ * What a child writes to the terminal is in its trace so that its parent's replay, which runs no
+ * child, can write it where it went (io.c keeps a child's writes to inherited fds).  A C
+ * program's printf, puts and fwrite go out through glibc's internal write, past every wrapper,
+ * so in a child (coreutils' date or ls under subprocess) stdin, stdout and stderr are made
+ * cookie streams over fds 0, 1 and 2, as fopen's are: their reads and writes are the interposed
+ * read and write, READ and WRITE events like Python's own.  The same in both modes (a child
+ * replayed alone reads its stdin from the trace too); buffered as glibc buffers them (stdout by
+ * line at a terminal, else fully; stderr not at all); fileno() still gives 0, 1, 2.  The FILEs
+ * glibc made stay behind, unused; freopen of one of ours goes back to glibc's (below). */
+
+static FILE *std_orig[3], *std_ours[3];
+
+static void std_swap(FILE **var, int fd, const char *plain, int buffering)
+{
+	if (!(rt_fd_get(fd) & RT_FD_RECORDED) || !*var)
+		return;
+	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
+	FILE *f = REAL_SYM(real_fopencookie, "fopencookie")((void *)(intptr_t)fd, plain, io);
+	if (!f)
+		return;
+	f->_fileno = fd;
+	setvbuf(f, NULL, buffering, BUFSIZ);
+	std_orig[fd] = *var;
+	std_ours[fd] = f;
+	*var = f;
+}
+
+void rt_stdio_child_streams(void)
+{
+	if (!rt_is_child() || !rt_active(RT_FILE))
+		return;
+	/* the interposed isatty, an event: the buffering decides how the writes are cut, so it is
+	 * the recording's on replay, whatever fd 1 is then */
+	int tty = (rt_fd_get(1) & RT_FD_RECORDED) && isatty(1);
+	std_swap(&stdin, 0, "r", _IOFBF);
+	std_swap(&stdout, 1, "w", tty ? _IOLBF : _IOFBF);
+	std_swap(&stderr, 2, "w", _IONBF);
+}
+
+/* freopen of one of our standard streams: glibc's own FILE takes the new file, as the program
+ * asked of "stdout", and becomes the standard stream again. */
+static FILE *std_unswap(FILE *stream)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (stream && stream == std_ours[fd]) {
+			fflush(stream);
+			FILE *orig = std_orig[fd];
+			if (fd == 0)
+				stdin = orig;
+			else if (fd == 1)
+				stdout = orig;
+			else
+				stderr = orig;
+			std_ours[fd] = NULL;
+			return orig;
+		}
+	return stream;
+}
+
 /* freopen replaces the stream's file in place (stdin, say), and a cookie stream cannot take an
  * existing FILE's place.  On a recorded path it is live in both modes, and says so once when
  * recording: what the stream reads then is not in the trace. */
@@ -240,7 +301,7 @@ RT_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 	struct rt_path p;
 	if (rt_active(RT_FILE) && path && rt_path_resolve(AT_FDCWD, path, &p) == RT_PATH_RECORDED)
 		freopen_live(p.s);
-	return REAL_SYM(real_freopen, "freopen")(path, mode, stream);
+	return REAL_SYM(real_freopen, "freopen")(path, mode, std_unswap(stream));
 }
 
 RT_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
@@ -248,5 +309,5 @@ RT_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 	struct rt_path p;
 	if (rt_active(RT_FILE) && path && rt_path_resolve(AT_FDCWD, path, &p) == RT_PATH_RECORDED)
 		freopen_live(p.s);
-	return REAL_SYM(real_freopen64, "freopen64")(path, mode, stream);
+	return REAL_SYM(real_freopen64, "freopen64")(path, mode, std_unswap(stream));
 }

@@ -10,6 +10,9 @@ children_case children_subprocess children_subprocess.py --shadow "date cat" --c
 children_case children_paths children_paths.py --shadow "date cat" --children 2 --alone "1 2"
 children_case children_fork children_fork.py --children 1 --alone "1 1.1"
 children_case children_shell children_shell.py --shadow "cat" --children 2
+# C children printing through stdio: their output is in their traces, and the parent's replay
+# writes it
+children_case children_c_stdio children_c_stdio.py --shadow "date sort printf" --children 3
 children_case children_pool_fork children_pool.py --arg fork --children 4 --alone-all
 children_case children_pool_spawn children_pool.py --arg spawn --children 4 --alone-all
 # the forkserver start method: workers forked by a server process, their pipes passed over a
