@@ -465,6 +465,113 @@ static int rt_system(const char *cmd)
 	return status;
 }
 
+/* popen(3): glibc's starts its shell through its internal posix_spawn and reads the pipe
+ * through its internal read, past every wrapper, so the command would run again on replay and
+ * what it printed would be live.  Made here of interposed calls, as system is: a pipe, a
+ * posix_spawn of /bin/sh -c (a child like any other: replay runs none), and the program's end as
+ * a cookie stream (stdio.c), whose reads and writes are events.  pclose closes it and waits
+ * through the interposed waitpid.  As POSIX asks, a child does not inherit the other popen
+ * streams still open. */
+
+#define POPEN_MAX 64
+
+static struct { FILE *f; pid_t pid; } popened[POPEN_MAX];
+static int popen_lock;
+
+static void popen_locked(int on)
+{
+	if (!on) {
+		__atomic_store_n(&popen_lock, 0, __ATOMIC_RELEASE);
+		rt_futex_wake(&popen_lock, 0);
+		return;
+	}
+	while (__atomic_exchange_n(&popen_lock, 1, __ATOMIC_ACQUIRE))
+		rt_futex_wait(&popen_lock, 1, 1000000);
+}
+
+RT_EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+	static FILE *(*real)(const char *, const char *);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "popen")(cmd, mode);
+	int reading = mode && mode[0] == 'r' && (!mode[1] || mode[1] == 'e');
+	int writing = mode && mode[0] == 'w' && (!mode[1] || mode[1] == 'e');
+	if (!reading && !writing) {
+		errno = EINVAL;
+		return NULL;
+	}
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return NULL;
+	int theirs = reading ? p[1] : p[0], ours = reading ? p[0] : p[1];
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, theirs, reading ? 1 : 0);
+	popen_locked(1);
+	for (int i = 0; i < POPEN_MAX; i++)
+		if (popened[i].f)
+			posix_spawn_file_actions_addclose(&fa, fileno(popened[i].f));
+	popen_locked(0);
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	pid_t pid;
+	int r = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(theirs);
+	if (r != 0) {
+		close(ours);
+		errno = r;
+		return NULL;
+	}
+	if (!mode[1])
+		fcntl(ours, F_SETFD, 0); /* glibc's stream is inheritable unless "e" */
+	FILE *f = rt_stdio_cookie(ours, reading ? "r" : "w");
+	popen_locked(1);
+	int slot = -1;
+	for (int i = 0; i < POPEN_MAX && f && slot < 0; i++)
+		if (!popened[i].f)
+			slot = i;
+	if (slot >= 0) {
+		popened[slot].f = f;
+		popened[slot].pid = pid;
+	}
+	popen_locked(0);
+	if (slot < 0) {
+		/* no room to remember it: end it as pclose would, and say the call failed */
+		if (f)
+			fclose(f);
+		else
+			close(ours);
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		errno = EMFILE;
+		return NULL;
+	}
+	return f;
+}
+
+RT_EXPORT int pclose(FILE *f)
+{
+	static int (*real)(FILE *);
+	pid_t pid = -1;
+	popen_locked(1);
+	for (int i = 0; i < POPEN_MAX; i++)
+		if (f && popened[i].f == f) {
+			pid = popened[i].pid;
+			popened[i].f = NULL;
+			break;
+		}
+	popen_locked(0);
+	if (pid < 0)
+		return REAL_SYM(real, "pclose")(f);
+	fclose(f);
+	int st;
+	pid_t r;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -1 : st;
+}
+
 RT_EXPORT int system(const char *cmd)
 {
 	if (!rt_active(RT_PROC))

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -680,6 +681,9 @@ void rt_fd_arrived(int fd, int cloexec);
 /* In a child: stdin, stdout and stderr become cookie streams over fds 0-2, so a C program's
  * stdio is READ and WRITE events (stdio.c); after the inventory, in both modes. */
 void rt_stdio_child_streams(void);
+/* A FILE whose reads, writes and seeks are the interposed calls on fd (plain: "r", "w", "r+",
+ * ...); fileno() gives fd. */
+FILE *rt_stdio_cookie(int fd, const char *plain);
 /* The path a recorded file or directory fd was opened by, for calls relative to it (openat,
  * fstatat, …); NULL when unknown.  rt_fd_set forgets it (close, dup onto the number), so it
  * never outlives the file; a dup'd fd has none. */

@@ -153,6 +153,11 @@ static FILE *stream_over(int fd, int which, int flags, const char *plain, const 
 		rt_record(&ev);
 		errno = e;
 	}
+	return rt_stdio_cookie(fd, plain);
+}
+
+FILE *rt_stdio_cookie(int fd, const char *plain)
+{
 	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
 	FILE *f = REAL_SYM(real_fopencookie, "fopencookie")((void *)(intptr_t)fd, plain, io);
 	if (f)
@@ -242,11 +247,9 @@ static void std_swap(FILE **var, int fd, const char *plain, int buffering)
 {
 	if (!(rt_fd_get(fd) & RT_FD_RECORDED) || !*var)
 		return;
-	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
-	FILE *f = REAL_SYM(real_fopencookie, "fopencookie")((void *)(intptr_t)fd, plain, io);
+	FILE *f = rt_stdio_cookie(fd, plain);
 	if (!f)
 		return;
-	f->_fileno = fd;
 	setvbuf(f, NULL, buffering, BUFSIZ);
 	std_orig[fd] = *var;
 	std_ours[fd] = f;

@@ -13,6 +13,8 @@ children_case children_shell children_shell.py --shadow "cat" --children 2
 # C children printing through stdio: their output is in their traces, and the parent's replay
 # writes it
 children_case children_c_stdio children_c_stdio.py --shadow "date sort printf" --children 3
+# popen(3) from C: its shell is a child like any other
+children_case children_c_popen children_c_popen.py --shadow "cat tr" --children 2
 children_case children_pool_fork children_pool.py --arg fork --children 4 --alone-all
 children_case children_pool_spawn children_pool.py --arg spawn --children 4 --alone-all
 # the forkserver start method: workers forked by a server process, their pipes passed over a
