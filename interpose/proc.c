@@ -23,7 +23,7 @@ RT_EXPORT int kill(pid_t pid, int sig)
 	if (rt_replaying()) {
 		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_KILL, pid, sig, 0);
 		/* one the program handles reaches its handler from the trace (signal.c) */
-		if (to_self && !rt_signal_handled(sig)) {
+		if (to_self && !rt_signal_handled(sig) && !rt_signal_blocked(sig)) {
 			rt_signal_to_self(sig);
 			return rt_real.kill(rt_real_pid(), sig);
 		}

@@ -391,6 +391,9 @@ long rt_pidfd_open(long pid, long flags);
 /* The process dies of sig now (its default action restored, the signal unblocked). */
 void rt_signal_die(int sig);
 /* Replay: the process sends itself sig; one it leaves at its default action ends it now. */
+/* Replay: whether the calling thread blocks sig now (a signal the process sends itself then
+ * stays pending, as it did when recorded: its fate is in the trace). */
+int rt_signal_blocked(int sig);
 void rt_signal_to_self(int sig);
 /* gil.c, replay: ask for a GIL drop at every eval-breaker check of the calling (main) thread
  * until a signal due at one is found; -1 when that cannot be done. */

@@ -33,7 +33,8 @@
 
 enum { RT_SIG_AFTER_EVENT = 1, RT_SIG_AT_CHECK = 2 };
 enum { RT_SETUP_SETITIMER = 1, RT_SETUP_ALARM = 2, RT_SETUP_GETITIMER = 3, RT_SETUP_PAUSE = 4,
-       RT_SETUP_SIGSUSPEND = 5, RT_SETUP_PIDFD_SEND = 6 };
+       RT_SETUP_SIGSUSPEND = 5, RT_SETUP_PIDFD_SEND = 6, RT_SETUP_SIGWAIT = 7,
+       RT_SETUP_SIGWAITINFO = 8, RT_SETUP_SIGTIMEDWAIT = 9 };
 
 static struct sigaction rt_sig_prog[RT_NSIG]; /* the program's actions for held signals */
 static uint64_t rt_sig_held;                  /* signals whose real handler is ours */
@@ -403,12 +404,30 @@ int rt_signal_handled(int sig)
 	       !(__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & bit);
 }
 
+/* Whether the calling thread blocks sig now (the kernel's mask: the program's own, the same in
+ * both modes). */
+static int blocked_here(int sig)
+{
+	uint64_t set = 0;
+	if (REAL(syscall)(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&set, sizeof set, 0, 0) != 0)
+		return 0;
+	return sig > 0 && sig <= 64 && ((set >> (sig - 1)) & 1);
+}
+
 /* A signal the process sends itself that it leaves at its default action ends it at once (the
- * recording's did, in its handler: it was sent by the process itself). */
+ * recording's did, in its handler: it was sent by the process itself).  One it blocks stayed
+ * pending when recorded, for a sigwait to take or an unblock to deliver, both of which the trace
+ * has: nothing happens now. */
 void rt_signal_to_self(int sig)
 {
-	if (sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)))
+	if (sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)) &&
+	    !blocked_here(sig))
 		rt_signal_die(sig);
+}
+
+int rt_signal_blocked(int sig)
+{
+	return blocked_here(sig);
 }
 
 /* raise, and pthread_kill of the calling thread: a kill of the process itself (its KILL
@@ -418,7 +437,7 @@ static int to_this_thread(int sig, int (*send)(int, void *), void *arg)
 {
 	if (rt_replaying()) {
 		rt_replay_next(RETRACE__CALL__CALL_KILL, rt_recorded_pid(), sig, 0);
-		if (rt_signal_handled(sig))
+		if (rt_signal_handled(sig) || blocked_here(sig))
 			return 0;
 		rt_signal_to_self(sig);
 		return send(sig, arg);
@@ -461,6 +480,18 @@ RT_EXPORT int pthread_kill(pthread_t thread, int sig)
 	if (!rt_active(RT_PROC) || sig == 0 || !pthread_equal(thread, pthread_self()))
 		return send_pthread_kill(sig, &thread);
 	return to_this_thread(sig, send_pthread_kill, &thread);
+}
+
+static int rt_real_sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	static int (*real)(const sigset_t *, siginfo_t *);
+	return REAL_SYM(real, "sigwaitinfo")(set, info);
+}
+
+static int rt_real_sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *t)
+{
+	static int (*real)(const sigset_t *, siginfo_t *, const struct timespec *);
+	return REAL_SYM(real, "sigtimedwait")(set, info, t);
 }
 
 static int setup_replay(int which, int64_t arg, void *out, size_t room)
@@ -532,6 +563,70 @@ RT_EXPORT int pause(void)
 	int r = REAL_SYM(real, "pause")();
 	setup_record(RT_SETUP_PAUSE, 0, r, errno, NULL, 0);
 	return r;
+}
+
+/* The synchronous waits (signal.sigwait, sigwaitinfo, sigtimedwait) take a blocked signal
+ * that never reaches a handler: the signal and its siginfo are their results, from the trace on
+ * replay, which waits for nothing (a timeout that expired when recorded expires at once). */
+RT_EXPORT int sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+	static int (*real)(const sigset_t *, int *);
+	if (!rt_active(RT_PROC))
+		return REAL_SYM(real, "sigwait")(set, sig);
+	if (rt_replaying()) {
+		const struct trace_event *ev = rt_replay_next(RETRACE__CALL__CALL_SIGNAL_SETUP,
+							      RT_SETUP_SIGWAIT, 0, 0);
+		if (ev->result == 0) {
+			rt_check_struct(ev, sizeof *sig);
+			rt_copy_out(sig, sizeof *sig, ev);
+		}
+		return (int)ev->result;
+	}
+	int got = 0;
+	int r = REAL_SYM(real, "sigwait")(set, &got);
+	if (r == 0)
+		*sig = got;
+	struct trace_event ev = { .call = RETRACE__CALL__CALL_SIGNAL_SETUP, .arg0 = RT_SETUP_SIGWAIT,
+				  .result = r, .data = r == 0 ? (const uint8_t *)&got : NULL,
+				  .data_len = r == 0 ? sizeof got : 0 };
+	rt_record(&ev);
+	return r;
+}
+
+static int sigwaitinfo_common(int which, const sigset_t *set, siginfo_t *info,
+			      const struct timespec *timeout)
+{
+	if (rt_replaying()) {
+		siginfo_t si;
+		int r = setup_replay(which, 0, &si, sizeof si);
+		if (r > 0 && info)
+			*info = si;
+		return r;
+	}
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int r = which == RT_SETUP_SIGWAITINFO ? rt_real_sigwaitinfo(set, &si)
+					       : rt_real_sigtimedwait(set, &si, timeout);
+	int e = errno;
+	if (r > 0 && info)
+		*info = si;
+	setup_record(which, 0, r, e, &si, sizeof si);
+	return r;
+}
+
+RT_EXPORT int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
+{
+	if (!rt_active(RT_PROC))
+		return rt_real_sigwaitinfo(set, info);
+	return sigwaitinfo_common(RT_SETUP_SIGWAITINFO, set, info, NULL);
+}
+
+RT_EXPORT int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info,
+			   const struct timespec *restrict timeout)
+{
+	if (!rt_active(RT_PROC))
+		return rt_real_sigtimedwait(set, info, timeout);
+	return sigwaitinfo_common(RT_SETUP_SIGTIMEDWAIT, set, info, timeout);
 }
 
 RT_EXPORT int sigsuspend(const sigset_t *mask)
