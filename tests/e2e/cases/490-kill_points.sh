@@ -28,7 +28,7 @@ if selected kill_points; then
 			good=$((good + 1))
 		else
 			bad="$bad $i:$(status_of "$d/$i/replay")"
-			[ -n "${why-}" ] || why="recording $i: recorded $(wc -c <"$d/$i/record.out") bytes of stdout, replayed $size; replay's stderr: $(tail -c 400 "$d/$i/replay.err")"
+			[ -n "${why-}" ] || why="recording $i: recorded $(wc -c <"$d/$i/record.out") bytes of stdout, replayed $size; retrace's lines on the replay's stderr: $(grep -v '^at [0-9]*$' "$d/$i/replay.err" | head -c 600); the trace's last events: $("$BIN/retrace-dump" "$d/$i/trace.pb" 2>&1 | tail -n 3)"
 		fi
 	done
 	if [ "$started" -ge 40 ] && [ "$good" = "$started" ]; then
