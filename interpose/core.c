@@ -494,8 +494,16 @@ RT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 							 rtld_fini, stack_end);
 }
 
+void rt_exit_flush(void)
+{
+	/* not in a vfork child, which shares our memory and our FILEs */
+	if (rt_mode != RT_MODE_OFF && rt_real_pid() == rt_pid && !rt_finished)
+		rt_stdio_child_flush();
+}
+
 __attribute__((destructor)) static void rt_fini(void)
 {
+	rt_exit_flush();
 	rt_finish(rt_main_status);
 }
 

@@ -57,6 +57,7 @@ RT_EXPORT int kill(pid_t pid, int sig)
 
 RT_EXPORT void exit(int status)
 {
+	rt_exit_flush();
 	rt_finish(status);
 	REAL(exit)(status);
 }

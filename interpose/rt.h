@@ -684,6 +684,11 @@ void rt_fd_arrived(int fd, int cloexec);
 /* In a child: stdin, stdout and stderr become cookie streams over fds 0-2, so a C program's
  * stdio is READ and WRITE events (stdio.c); after the inventory, in both modes. */
 void rt_stdio_child_streams(void);
+/* At exit (not _exit, which drops them as without retrace), before the recording ends: what
+ * those streams still hold is written. */
+void rt_stdio_child_flush(void);
+/* exit() and the destructor, in the process that records or replays: rt_stdio_child_flush. */
+void rt_exit_flush(void);
 /* A FILE whose reads, writes and seeks are the interposed calls on fd (plain: "r", "w", "r+",
  * ...); fileno() gives fd. */
 FILE *rt_stdio_cookie(int fd, const char *plain);

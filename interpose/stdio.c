@@ -268,6 +268,16 @@ void rt_stdio_child_streams(void)
 	std_swap(&stderr, 2, "w", _IONBF);
 }
 
+void rt_stdio_child_flush(void)
+{
+	/* glibc flushes its streams after every destructor, ours (which ends the recording)
+	 * included: what stdout holds then is written here, while it is still recorded */
+	if (std_ours[1])
+		fflush(std_ours[1]);
+	if (std_ours[2])
+		fflush(std_ours[2]);
+}
+
 /* freopen of one of our standard streams: glibc's own FILE takes the new file, as the program
  * asked of "stdout", and becomes the standard stream again. */
 static FILE *std_unswap(FILE *stream)
