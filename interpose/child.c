@@ -478,17 +478,6 @@ static int rt_system(const char *cmd)
 static struct { FILE *f; pid_t pid; } popened[POPEN_MAX];
 static int popen_lock;
 
-static void popen_locked(int on)
-{
-	if (!on) {
-		__atomic_store_n(&popen_lock, 0, __ATOMIC_RELEASE);
-		rt_futex_wake(&popen_lock, 0);
-		return;
-	}
-	while (__atomic_exchange_n(&popen_lock, 1, __ATOMIC_ACQUIRE))
-		rt_futex_wait(&popen_lock, 1, 1000000);
-}
-
 RT_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	static FILE *(*real)(const char *, const char *);
@@ -507,11 +496,11 @@ RT_EXPORT FILE *popen(const char *cmd, const char *mode)
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, theirs, reading ? 1 : 0);
-	popen_locked(1);
+	rt_lock_take(&popen_lock);
 	for (int i = 0; i < POPEN_MAX; i++)
 		if (popened[i].f)
 			posix_spawn_file_actions_addclose(&fa, fileno(popened[i].f));
-	popen_locked(0);
+	rt_lock_give(&popen_lock);
 	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
 	pid_t pid;
 	int r = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
@@ -525,7 +514,7 @@ RT_EXPORT FILE *popen(const char *cmd, const char *mode)
 	if (!mode[1])
 		fcntl(ours, F_SETFD, 0); /* glibc's stream is inheritable unless "e" */
 	FILE *f = rt_stdio_cookie(ours, reading ? "r" : "w");
-	popen_locked(1);
+	rt_lock_take(&popen_lock);
 	int slot = -1;
 	for (int i = 0; i < POPEN_MAX && f && slot < 0; i++)
 		if (!popened[i].f)
@@ -534,7 +523,7 @@ RT_EXPORT FILE *popen(const char *cmd, const char *mode)
 		popened[slot].f = f;
 		popened[slot].pid = pid;
 	}
-	popen_locked(0);
+	rt_lock_give(&popen_lock);
 	if (slot < 0) {
 		/* no room to remember it: end it as pclose would, and say the call failed */
 		if (f)
@@ -554,14 +543,14 @@ RT_EXPORT int pclose(FILE *f)
 {
 	static int (*real)(FILE *);
 	pid_t pid = -1;
-	popen_locked(1);
+	rt_lock_take(&popen_lock);
 	for (int i = 0; i < POPEN_MAX; i++)
 		if (f && popened[i].f == f) {
 			pid = popened[i].pid;
 			popened[i].f = NULL;
 			break;
 		}
-	popen_locked(0);
+	rt_lock_give(&popen_lock);
 	if (pid < 0)
 		return REAL_SYM(real, "pclose")(f);
 	fclose(f);

@@ -138,6 +138,21 @@ static int inherited_fds(int *fds, int room)
 
 static void fd_arrived(int fd, int cloexec, int at_start);
 
+/* Record: the FD_INVENTORY event of fd, its stat into st; whether it is open. */
+static int inventory_record(int fd, struct stat *st)
+{
+	int open = REAL(fstat)(fd, st) == 0;
+	struct trace_event ev = {
+		.call = RETRACE__CALL__CALL_FD_INVENTORY,
+		.arg0 = fd,
+		.result = open,
+		.data = open ? (const uint8_t *)st : NULL,
+		.data_len = open ? sizeof *st : 0,
+	};
+	rt_record(&ev);
+	return open;
+}
+
 /* The flags of an inherited fd above 2, from what it was when recorded. */
 static unsigned inherited_flags(const struct stat *st)
 {
@@ -168,16 +183,7 @@ void rt_fd_inventory(void)
 			continue;
 		}
 		struct stat st;
-		int r = REAL(fstat)(fd, &st);
-		struct trace_event ev = {
-			.call = RETRACE__CALL__CALL_FD_INVENTORY,
-			.arg0 = fd,
-			.result = r == 0,
-			.data = r == 0 ? (const uint8_t *)&st : NULL,
-			.data_len = r == 0 ? sizeof st : 0,
-		};
-		rt_record(&ev);
-		rt_fd_set(fd, r == 0 ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
+		rt_fd_set(fd, inventory_record(fd, &st) ? RT_FD_RECORDED | RT_FD_INHERITED : 0);
 	}
 
 	if (rt_replaying()) {
@@ -229,15 +235,7 @@ static void fd_arrived(int fd, int cloexec, int at_start)
 		return;
 	}
 	struct stat st = { 0 };
-	int r = REAL(fstat)(fd, &st);
-	struct trace_event ev = {
-		.call = RETRACE__CALL__CALL_FD_INVENTORY,
-		.arg0 = fd,
-		.result = r == 0,
-		.data = r == 0 ? (const uint8_t *)&st : NULL,
-		.data_len = r == 0 ? sizeof st : 0,
-	};
-	rt_record(&ev);
+	inventory_record(fd, &st);
 	rt_fd_set(fd, inherited_flags(&st));
 }
 
@@ -273,8 +271,7 @@ void rt_fdnum_begin(struct rt_fdnum *o, int which, int fd, int newfd)
 	o->ev = (struct trace_event){ .call = RETRACE__CALL__CALL_FD_NUMBER, .arg0 = which,
 				      .arg1 = fd, .arg2 = newfd };
 	rt_signals_defer(&rt_self);
-	while (__atomic_exchange_n(&fdnum_lock, 1, __ATOMIC_ACQUIRE))
-		rt_futex_wait(&fdnum_lock, 1, 1000000);
+	rt_lock_take(&fdnum_lock);
 	/* A number given back takes its place in the order before it is free: whoever gets it next
 	 * (a socket, say, which is no FD_NUMBER) comes after, in the trace as in the kernel. */
 	if (!rt_fdnum_opens(which))
@@ -292,8 +289,7 @@ long rt_fdnum_end(struct rt_fdnum *o, long r, int err)
 			rt_record(&o->ev);
 		else
 			rt_record_append(&o->ev);
-		__atomic_store_n(&fdnum_lock, 0, __ATOMIC_RELEASE);
-		rt_futex_wake(&fdnum_lock, 0);
+		rt_lock_give(&fdnum_lock);
 		rt_signals_undefer(&rt_self);
 		errno = err;
 		return r;

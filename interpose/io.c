@@ -531,8 +531,7 @@ static int inherited_write_begin(int fd)
 	if (!rt_threaded() || !(rt_fd_get(fd) & RT_FD_INHERITED))
 		return 0;
 	rt_signals_defer(&rt_self);
-	while (__atomic_exchange_n(&inherited_lock, 1, __ATOMIC_ACQUIRE))
-		rt_futex_wait(&inherited_lock, 1, 1000000);
+	rt_lock_take(&inherited_lock);
 	return 1;
 }
 
@@ -540,8 +539,7 @@ static void inherited_write_end(int locked)
 {
 	if (!locked)
 		return;
-	__atomic_store_n(&inherited_lock, 0, __ATOMIC_RELEASE);
-	rt_futex_wake(&inherited_lock, 0);
+	rt_lock_give(&inherited_lock);
 	rt_signals_undefer(&rt_self);
 }
 

@@ -613,9 +613,8 @@ RT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 			memcpy(msg->msg_control, ev->control, c);
 		msg->msg_controllen = c;
 		msg->msg_flags = (int)ev->value;
-		ssize_t got = (ssize_t)ev->result;
 		fds_passed(msg, flags);
-		return got;
+		return (ssize_t)ev->result;
 	}
 	ssize_t r = REAL_SYM(real_recvmsg, "recvmsg")(fd, msg, flags);
 	int e = errno;

@@ -467,6 +467,19 @@ void rt_sched_detach(struct rt_thread *t);
 /* Sleep up to ns nanoseconds on a futex word while it holds val; wake one or all. */
 void rt_futex_wait(int *word, int val, int64_t ns);
 void rt_futex_wake(int *word, int all);
+/* A lock of one word, for the library's own short critical sections: waiters sleep on it. */
+static inline void rt_lock_take(int *word)
+{
+	while (__atomic_exchange_n(word, 1, __ATOMIC_ACQUIRE))
+		rt_futex_wait(word, 1, 1000000);
+}
+
+static inline void rt_lock_give(int *word)
+{
+	__atomic_store_n(word, 0, __ATOMIC_RELEASE);
+	rt_futex_wake(word, 0);
+}
+
 /* Replay: every thread's state, for a divergence report of a multi-threaded replay; the
  * reporting thread's is self_state when given. */
 void rt_sched_report_threads(const char *self_state);

@@ -406,7 +406,7 @@ int rt_signal_handled(int sig)
 
 /* Whether the calling thread blocks sig now (the kernel's mask: the program's own, the same in
  * both modes). */
-static int blocked_here(int sig)
+int rt_signal_blocked(int sig)
 {
 	uint64_t set = 0;
 	if (REAL(syscall)(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&set, sizeof set, 0, 0) != 0)
@@ -415,19 +415,13 @@ static int blocked_here(int sig)
 }
 
 /* A signal the process sends itself that it leaves at its default action ends it at once (the
- * recording's did, in its handler: it was sent by the process itself).  One it blocks stayed
- * pending when recorded, for a sigwait to take or an unblock to deliver, both of which the trace
- * has: nothing happens now. */
+ * recording's did, in its handler: it was sent by the process itself).  Its callers send none it
+ * blocks: that one stayed pending when recorded, for a sigwait to take or an unblock to
+ * deliver, both of which the trace has. */
 void rt_signal_to_self(int sig)
 {
-	if (sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)) &&
-	    !blocked_here(sig))
+	if (sig > 0 && sig < RT_NSIG && (__atomic_load_n(&rt_sig_default, __ATOMIC_SEQ_CST) & (1ull << sig)))
 		rt_signal_die(sig);
-}
-
-int rt_signal_blocked(int sig)
-{
-	return blocked_here(sig);
 }
 
 /* raise, and pthread_kill of the calling thread: a kill of the process itself (its KILL
@@ -437,7 +431,7 @@ static int to_this_thread(int sig, int (*send)(int, void *), void *arg)
 {
 	if (rt_replaying()) {
 		rt_replay_next(RETRACE__CALL__CALL_KILL, rt_recorded_pid(), sig, 0);
-		if (rt_signal_handled(sig) || blocked_here(sig))
+		if (rt_signal_handled(sig) || rt_signal_blocked(sig))
 			return 0;
 		rt_signal_to_self(sig);
 		return send(sig, arg);

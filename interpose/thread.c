@@ -61,24 +61,13 @@ void rt_thread_attach(struct rt_thread *t, uint32_t tid)
 		rt_sched_attach(t);
 }
 
-static void rt_started_lock_take(void)
-{
-	while (__atomic_exchange_n(&rt_started_lock, 1, __ATOMIC_ACQUIRE))
-		rt_futex_wait(&rt_started_lock, 1, 1000000);
-}
-
-static void rt_started_lock_give(void)
-{
-	__atomic_store_n(&rt_started_lock, 0, __ATOMIC_RELEASE);
-	rt_futex_wake(&rt_started_lock, 0);
-}
 
 /* Unmap the stacks of threads that are gone for good: finished, nobody to join them, and the
  * kernel has no such task any more (glibc runs a little of its own code on the stack after
  * ours returns). */
 static void rt_stacks_collect(void)
 {
-	rt_started_lock_take();
+	rt_lock_take(&rt_started_lock);
 	for (struct rt_start **p = &rt_started; *p;) {
 		struct rt_start *s = *p;
 		if (__atomic_load_n(&s->finished, __ATOMIC_SEQ_CST) &&
@@ -90,7 +79,7 @@ static void rt_stacks_collect(void)
 		}
 		p = &s->next;
 	}
-	rt_started_lock_give();
+	rt_lock_give(&rt_started_lock);
 }
 
 /* A stack of `size` bytes with `guard` bytes below it (both whole pages), at the next fixed
@@ -291,10 +280,10 @@ RT_EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restr
 		pthread_attr_destroy(&ours);
 	if (r == 0 && s->stack) {
 		s->self = *th;
-		rt_started_lock_take();
+		rt_lock_take(&rt_started_lock);
 		s->next = rt_started;
 		rt_started = s;
-		rt_started_lock_give();
+		rt_lock_give(&rt_started_lock);
 	} else if (s->stack) {
 		munmap(s->stack, s->stack_len);
 	}
@@ -304,13 +293,13 @@ RT_EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restr
 /* Nobody will join th any more (it was detached, or joined): its stack can go once it is gone. */
 static void rt_stack_unclaimed(pthread_t th)
 {
-	rt_started_lock_take();
+	rt_lock_take(&rt_started_lock);
 	for (struct rt_start *s = rt_started; s; s = s->next)
 		if (pthread_equal(s->self, th)) {
 			__atomic_store_n(&s->detached, 1, __ATOMIC_SEQ_CST);
 			break;
 		}
-	rt_started_lock_give();
+	rt_lock_give(&rt_started_lock);
 }
 
 RT_EXPORT int pthread_detach(pthread_t th)
